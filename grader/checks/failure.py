@@ -1,0 +1,23 @@
+"""The exception every check raises: an AssertionError whose text is for the student."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from grader.sandbox.errors import StudentCodeError
+
+
+class CheckFailed(AssertionError):
+    """A check found the student's result wrong; ``str(exc)`` explains it to the student."""
+
+
+@contextmanager
+def depends_on(function: str, dependency: str) -> Iterator[None]:
+    """Blame a failure inside the block on ``dependency``, which ``function`` cannot be graded
+    without (a backward needs the cache of its own forward)."""
+    try:
+        yield
+    except (StudentCodeError, CheckFailed) as exc:
+        raise CheckFailed(
+            f"{function} could not be graded because {dependency} failed, and {function} needs "
+            f"what {dependency} returns. {dependency}: {exc}"
+        ) from None

@@ -1,0 +1,71 @@
+"""Validate what student code returned before anything is compared with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.checks.failure import CheckFailed
+
+
+def describe(value: Any) -> str:
+    """A short, student-readable description of a returned value."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if value is None:
+        return "None"
+    if isinstance(value, tuple | list):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return f"{type(value).__name__} {value!r}" if isinstance(value, int | float) else repr(value)
+
+
+def expect_tuple(value: Any, length: int, what: str) -> tuple[Any, ...]:
+    """``what`` must be a tuple (or list) of ``length`` items, e.g. ``(out, cache)``."""
+    if not isinstance(value, tuple | list) or len(value) != length:
+        raise CheckFailed(f"{what}: expected a tuple of {length} items, got {describe(value)}")
+    return tuple(value)
+
+
+def expect_dict(value: Any, what: str) -> dict[str, Any]:
+    """``what`` must be a dict (a config or a param dict)."""
+    if not isinstance(value, dict):
+        raise CheckFailed(f"{what}: expected a dict, got {describe(value)}")
+    return value
+
+
+def expect_array(
+    value: Any, name: str, shape: tuple[int, ...] | None = None, finite: bool = True
+) -> np.ndarray:
+    """``value`` must be a numeric numpy array of ``shape``, with no NaN or inf."""
+    if not isinstance(value, np.ndarray):
+        raise CheckFailed(f"{name}: expected a numpy array, got {describe(value)}")
+    if value.dtype.kind not in "biuf":
+        raise CheckFailed(f"{name}: expected a real-valued array, got dtype {value.dtype}")
+    if shape is not None and value.shape != tuple(shape):
+        raise CheckFailed(f"{name}: expected shape {tuple(shape)}, got shape {value.shape}")
+    if finite:
+        _expect_finite(value, name)
+    return value
+
+
+def expect_number(value: Any, name: str) -> float:
+    """``value`` must be a finite real scalar (Python or numpy number, or a 0-d/size-1 array)."""
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "biuf":
+        value = value.reshape(())[()]
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise CheckFailed(f"{name}: expected a number, got {describe(value)}")
+    _expect_finite(np.asarray(value), name)
+    return float(value)
+
+
+def _expect_finite(value: np.ndarray, name: str) -> None:
+    bad = ~np.isfinite(value)
+    if bad.any():
+        kinds = " and ".join(
+            k for k, m in (("NaN", np.isnan(value)), ("inf", np.isinf(value))) if m.any()
+        )
+        raise CheckFailed(
+            f"{name} contains {kinds} ({int(bad.sum())} of {value.size} values); "
+            "look for a division by zero, a log of 0 or an overflowing exp"
+        )

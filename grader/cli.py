@@ -1,0 +1,86 @@
+"""The ``grader`` command. Each verb is a small function; the work lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from grader import __version__, assignment, stubs
+from grader.grading import grade
+from grader.manifest import ManifestError
+from grader.reporting.schema import validation_errors
+from grader.reporting.table import render
+from grader.reporting.writer import write_results
+from grader.submission import SubmissionError
+
+
+class UsageError(Exception):
+    """The command was misused; reported in one line, exit status 2."""
+
+
+def _grade(args: argparse.Namespace, console: Console) -> int:
+    manifest = assignment.find(args.assignment)
+    run = grade(Path(args.submission), manifest)
+    problems = validation_errors(run.results)
+    if problems:  # a bug of ours: never hand Gradescope an invalid file
+        raise RuntimeError("results.json failed schema validation: " + "; ".join(problems))
+    if args.output:
+        write_results(run.results, Path(args.output))
+    render(run.results, console, title=f"{manifest.title}: {args.submission}")
+    for error in run.staff_errors:
+        console.print(f"[yellow]staff warning:[/yellow] {error}", highlight=False)
+    if args.output:
+        console.print(f"Wrote {args.output}", highlight=False)
+    return 2 if run.staff_errors else 0
+
+
+def _stubs(args: argparse.Namespace, console: Console) -> int:
+    manifest = assignment.find(args.assignment)
+    differ = stubs.write_stubs(manifest, check=args.check)
+    if args.check:
+        for name in differ:
+            console.print(f"{name} is out of date: run grader stubs --assignment {args.assignment}")
+        return 1 if differ else 0
+    for name in differ:
+        console.print(f"wrote {manifest.folder / name}", highlight=False)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="grader", description="Grade deep-learning-from-scratch assignments."
+    )
+    top.add_argument("--version", action="version", version=f"grader {__version__}")
+    verbs = top.add_subparsers(dest="verb", required=True)
+
+    p = verbs.add_parser("grade", help="grade one submission and write Gradescope results.json")
+    p.add_argument("submission", help="a submission folder or .zip")
+    p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
+    p.add_argument("--output", "-o", help="where to write results.json")
+    p.set_defaults(run=_grade)
+
+    p = verbs.add_parser("stubs", help="generate student stubs from the reference solution")
+    p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
+    p.add_argument("--check", action="store_true", help="only report stubs that are out of date")
+    p.set_defaults(run=_stubs)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    console = Console()
+    try:
+        return args.run(args, console)
+    except (
+        UsageError, assignment.AssignmentNotFound, ManifestError, SubmissionError,
+        stubs.StubError,
+    ) as exc:  # fmt: skip
+        print(f"grader: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""One grading run: stage the submission, run the assignment's tests with the plugin, and
+return the results document."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.assignment import tests_folder
+from grader.manifest import Manifest, ManifestError
+from grader.reporting.plugin import GradingPlugin
+from grader.sandbox.client import Limits
+from grader.sandbox.proxy import Sandbox
+from grader.submission import stage
+
+
+@dataclass
+class GradingRun:
+    """The results document plus what only staff should see."""
+
+    results: dict[str, Any]
+    staff_errors: list[str] = field(default_factory=list)
+    log: str = ""
+
+
+def grade(submission: Path, manifest: Manifest) -> GradingRun:
+    """Grade ``submission`` (folder or zip); raises SubmissionError or ManifestError."""
+    with tempfile.TemporaryDirectory(prefix="grader-") as workdir:
+        staged = stage(submission, manifest.files, Path(workdir))
+        sandbox = Sandbox(
+            staged.folder, manifest.modules, Limits(manifest.call_timeout, manifest.memory_mb)
+        )
+        plugin = GradingPlugin(manifest, sandbox)
+        ini = Path(workdir) / "pytest.ini"
+        ini.write_text("[pytest]\n")
+        args = [
+            str(tests_folder(manifest)), "-c", str(ini), "--rootdir", str(manifest.folder),
+            "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:terminal",
+            "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        ]  # fmt: skip
+        log = io.StringIO()
+        try:
+            with redirect_stdout(log), redirect_stderr(log):
+                pytest.main(args, plugins=[plugin])
+        finally:
+            sandbox.close()
+    if plugin.manifest_error is not None:
+        raise plugin.manifest_error
+    if plugin.results is None:
+        raise ManifestError(f"the tests of {manifest.name} could not be run:\n{log.getvalue()}")
+    missing_required = [name for name in staged.missing if name in manifest.required_files]
+    if missing_required:
+        note = ", ".join(missing_required)
+        plugin.results["output"] = (
+            f"Your submission is missing {note}: the tests of its functions score 0. "
+            f"Submit files named exactly {', '.join(manifest.required_files)}.\n"
+            + plugin.results["output"]
+        )
+    return GradingRun(plugin.results, plugin.staff_errors, log.getvalue())

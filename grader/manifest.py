@@ -1,0 +1,221 @@
+"""An assignment's manifest.yaml: files, limits, tolerances, points and visibility.
+
+A TA edits this file, not Python, to change points or limits, so every mistake in it is
+reported with the file, the line and the key, and a likely correction where there is one.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+MANIFEST_NAME = "manifest.yaml"
+VISIBILITIES = ["visible", "hidden", "after_due_date", "after_published"]
+
+_NUMBER = {"type": "number"}
+_POSITIVE = {"type": "number", "exclusiveMinimum": 0}
+_FILE = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*\.py$"}
+_TEST_SETTINGS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "points": {"type": "number", "minimum": 0},
+        "visibility": {"enum": VISIBILITIES},
+    },
+}
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "files"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "title": {"type": "string"},
+        "reference": {"type": "string"},
+        "files": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["required"],
+            "properties": {
+                "required": {"type": "array", "items": _FILE, "minItems": 1},
+                "optional": {"type": "array", "items": _FILE},
+            },
+        },
+        "limits": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "call_timeout": _POSITIVE,
+                "total_time": _POSITIVE,
+                "memory_mb": {"type": "integer", "minimum": 64},
+            },
+        },
+        "tolerances": {"type": "object", "additionalProperties": _NUMBER},
+        "default_visibility": {"enum": VISIBILITIES},
+        "tests": {
+            "type": "object",
+            "additionalProperties": {
+                "oneOf": [{"type": "number", "minimum": 0}, _TEST_SETTINGS],
+            },
+        },
+    },
+}
+
+
+class ManifestError(Exception):
+    """The manifest cannot be used; the message names the file, line and key."""
+
+
+@dataclass(frozen=True)
+class TestSettings:
+    """What the manifest says about one test function or one group of tests."""
+
+    points: float | None = None
+    visibility: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    name: str
+    title: str
+    reference: Path | None
+    required_files: tuple[str, ...]
+    optional_files: tuple[str, ...] = ()
+    call_timeout: float = 10.0
+    total_time: float = 480.0
+    memory_mb: int = 1024
+    tolerances: dict[str, float] = field(default_factory=dict)
+    default_visibility: str = "visible"
+    tests: dict[str, TestSettings] = field(default_factory=dict)
+    #: Line of each key under ``tests``, to point at it when it matches no test.
+    test_lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return self.required_files + self.optional_files
+
+    @property
+    def modules(self) -> list[str]:
+        return [Path(name).stem for name in self.files]
+
+    def tolerance(self, key: str) -> float:
+        """A tolerance by name; a test asking for one the manifest lacks is a staff error."""
+        if key not in self.tolerances:
+            raise ManifestError(f"{self.path}: no tolerance {key!r} under 'tolerances'")
+        return self.tolerances[key]
+
+    def where(self, key: str) -> str:
+        """``file:line`` of a key under ``tests``, for error messages."""
+        return f"{self.path}, line {self.test_lines.get(key, '?')}"
+
+
+def load(path: Path) -> Manifest:
+    """Read and validate a manifest, raising ManifestError with file, line and key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"cannot read {path}: {exc}") from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ManifestError(f"{path}{where}: invalid YAML: {problem}") from None
+    if root is not None:
+        _reject_duplicate_keys(path, root)
+    errors = sorted(
+        jsonschema.Draft202012Validator(SCHEMA).iter_errors(data),
+        key=lambda e: _line(root, list(e.absolute_path)),
+    )
+    if errors:
+        raise ManifestError(_explain(path, root, errors[0]))
+    return _build(path, root, data)
+
+
+def _build(path: Path, root: yaml.Node, data: dict[str, Any]) -> Manifest:
+    limits = data.get("limits", {})
+    tests = {
+        key: TestSettings(points=value) if not isinstance(value, dict) else TestSettings(**value)
+        for key, value in data.get("tests", {}).items()
+    }
+    reference = data.get("reference")
+    required, optional = data["files"]["required"], data["files"].get("optional", [])
+    both = sorted(set(required) & set(optional))
+    if both:
+        raise ManifestError(f"{path}: {both[0]} is listed as both required and optional")
+    return Manifest(
+        path=path,
+        name=data["name"],
+        title=data.get("title", data["name"]),
+        reference=(path.parent / reference).resolve() if reference else None,
+        required_files=tuple(required),
+        optional_files=tuple(optional),
+        call_timeout=float(limits.get("call_timeout", Manifest.call_timeout)),
+        total_time=float(limits.get("total_time", Manifest.total_time)),
+        memory_mb=int(limits.get("memory_mb", Manifest.memory_mb)),
+        tolerances={k: float(v) for k, v in data.get("tolerances", {}).items()},
+        default_visibility=data.get("default_visibility", "visible"),
+        tests=tests,
+        test_lines={key: _line(root, ["tests", key], key=True) for key in tests},
+    )
+
+
+def _explain(path: Path, root: yaml.Node | None, error: jsonschema.ValidationError) -> str:
+    keys = list(error.absolute_path)
+    where = ".".join(str(k) for k in keys) or "the top level"
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = sorted(error.schema.get("properties", {}))
+        unknown = [k for k in error.instance if k not in known]
+        key = unknown[0]
+        line = _line(root, [*keys, key], key=True)
+        close = difflib.get_close_matches(str(key), known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
+        return f"{path}, line {line}: unknown key '{key}' in {where}{hint}"
+    if error.validator == "required":
+        return f"{path}, line {_line(root, keys)}: {where} is missing {error.message.split()[0]}"
+    if error.validator == "oneOf" and keys[:1] == ["tests"]:
+        message = "expected a number of points or a mapping with points and/or visibility"
+        return f"{path}, line {_line(root, keys)}: key '{keys[-1]}': {message}"
+    return f"{path}, line {_line(root, keys)}: key '{where}': {error.message}"
+
+
+def _line(root: yaml.Node | None, keys: list[Any], key: bool = False) -> int:
+    """1-based line of the value at ``keys`` (or of its key), or of the nearest parent."""
+    node, line = root, 1 if root is None else root.start_mark.line + 1
+    for step in keys:
+        found = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == str(step):
+                    found = key_node if key and step == keys[-1] else value_node
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+            found = node.value[step] if step < len(node.value) else None
+        if found is None:
+            return line
+        node, line = found, found.start_mark.line + 1
+    return line
+
+
+def _reject_duplicate_keys(path: Path, node: yaml.Node) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            if key_node.value in seen:
+                line = key_node.start_mark.line + 1
+                raise ManifestError(f"{path}, line {line}: key '{key_node.value}' appears twice")
+            seen.add(key_node.value)
+            _reject_duplicate_keys(path, value_node)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _reject_duplicate_keys(path, item)

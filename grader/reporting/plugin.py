@@ -1,0 +1,248 @@
+"""The pytest plugin that runs an assignment's grading tests and collects Gradescope outcomes.
+
+Shaped like pytest's own junitxml: one object registered for the run, fed by
+``pytest_runtest_logreport`` (setup/call reports, subtests) and ``pytest_collectreport``, turned
+into results once at ``pytest_sessionfinish`` by :func:`grader.reporting.outcomes.build_results`.
+It also provides the fixtures grading tests use: ``student``, ``reference``, ``rng``,
+``tolerance`` and ``manifest``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import string
+import time
+import zlib
+from collections.abc import Callable, Generator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.checks.failure import CheckFailed
+from grader.manifest import Manifest, ManifestError
+from grader.reference import Reference
+from grader.reporting.outcomes import Outcome, TestMeta, build_results
+from grader.sandbox.errors import StudentCodeError
+from grader.sandbox.proxy import Sandbox, Student
+
+_GROUP = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*:")
+
+
+class BudgetExhausted(Exception):
+    """The whole-run time budget ran out before this test started."""
+
+
+class GradingPlugin:
+    """Collects the outcome of every test, case and subtest of one grading run."""
+
+    def __init__(self, manifest: Manifest, sandbox: Sandbox) -> None:
+        self.manifest = manifest
+        self.sandbox = sandbox
+        self.reference_solution = Reference(manifest.reference, manifest.modules)
+        self.started = time.monotonic()
+        self.meta: dict[str, TestMeta] = {}
+        self.outcomes: list[Outcome] = []
+        self.staff_errors: list[str] = []
+        self.manifest_error: ManifestError | None = None
+        self.results: dict[str, Any] | None = None
+        self._with_subtests: set[str] = set()
+        self._call_values: dict[str, tuple[Any, Any]] = {}
+
+    # -- fixtures ---------------------------------------------------------------------------
+    @pytest.fixture
+    def student(self) -> Student:
+        """The submission's modules, called in the worker process."""
+        self.sandbox.fresh()
+        return Student(self.sandbox)
+
+    @pytest.fixture
+    def reference(self) -> Reference:
+        """The reference solution's modules, imported in this (trusted) process."""
+        return self.reference_solution
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
+        """A generator seeded from the test's id: the same inputs on every run."""
+        return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+
+    @pytest.fixture
+    def tolerance(self) -> Callable[[str], float]:
+        """``tolerance("name")``: a tolerance from the manifest."""
+        return self.manifest.tolerance
+
+    @pytest.fixture(name="manifest")
+    def manifest_fixture(self) -> Manifest:
+        return self.manifest
+
+    # -- collection -------------------------------------------------------------------------
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.staff_errors.append(f"could not load {report.nodeid}: {_last_line(report)}")
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            self.meta[item.nodeid] = _meta(item)
+        known = {m.function for m in self.meta.values()} | {m.group for m in self.meta.values()}
+        unknown = [key for key in self.manifest.tests if key not in known]
+        if unknown:
+            self.manifest_error = ManifestError(
+                f"{self.manifest.where(unknown[0])}: '{unknown[0]}' under 'tests' matches no "
+                "test function and no group (the text before ':' in a test's docstring)"
+            )
+            items[:] = []
+
+    # -- running ----------------------------------------------------------------------------
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if time.monotonic() - self.started > self.manifest.total_time:
+            raise BudgetExhausted(
+                f"Not run: the time budget of {self.manifest.total_time:g} s for the whole "
+                "grading run was used up by earlier tests."
+            )
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
+        function = getattr(item, "obj", None)
+        state = getattr(function, "__dict__", {})
+        for attr in ("__score__", "__leaderboard_value__"):
+            state.pop(attr, None)  # gradescope-utils keeps them on the function between runs
+        try:
+            return (yield)
+        finally:
+            self._call_values[item.nodeid] = (
+                state.get("__score__"),
+                state.get("__leaderboard_value__"),
+            )
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.excinfo is not None:
+            # Plain attributes travel into SubtestReports, which pytest copies from this report.
+            report.grader_message = explain(call.excinfo.value)
+            if call.excinfo.errisinstance(BudgetExhausted):
+                report.grader_status = "not_run"
+        return report
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        meta = self.meta.get(report.nodeid)
+        if meta is None:
+            return
+        if hasattr(report, "context"):  # a SubtestReport (pytest >= 9)
+            self._with_subtests.add(report.nodeid)
+            self.outcomes.append(
+                Outcome(meta, _status(report), _message(report), subtest=_label(report.context),
+                        duration=report.duration)
+            )  # fmt: skip
+            return
+        if report.when == "teardown":
+            if report.failed:
+                self.staff_errors.append(f"teardown of {report.nodeid} failed: {_message(report)}")
+            return
+        if report.when == "setup" and report.passed:
+            return
+        status = getattr(report, "grader_status", None) or _status(report)
+        if report.when == "setup" and status == "failed":
+            status = "error"
+        subtest = None
+        if report.nodeid in self._with_subtests:
+            if status == "passed":
+                return  # its subtests are its entries
+            subtest = "(outside its subtests)"
+        score, leaderboard = self._call_values.pop(report.nodeid, (None, None))
+        fraction = None
+        if score is not None and meta.weight:
+            fraction = float(score) / meta.weight
+        self.outcomes.append(
+            Outcome(meta, status, _message(report), subtest=subtest, fraction=fraction,
+                    leaderboard_value=leaderboard, duration=report.duration)
+        )  # fmt: skip
+
+    def pytest_sessionfinish(self) -> None:
+        self.sandbox.close()
+        self.results = build_results(self.outcomes, self.manifest, time.monotonic() - self.started)
+
+
+def explain(exc: BaseException) -> str:
+    """What the student reads when a test fails with ``exc``."""
+    if isinstance(exc, StudentCodeError | CheckFailed | BudgetExhausted):
+        return str(exc)
+    if isinstance(exc, AssertionError):
+        return str(exc) or "a check failed"
+    if isinstance(exc, pytest.skip.Exception | pytest.xfail.Exception | pytest.fail.Exception):
+        return exc.msg or ""
+    return (
+        f"The test could not check your code ({type(exc).__name__}: {exc}). "
+        "If your code looks right, tell your course staff."
+    )
+
+
+def _meta(item: pytest.Item) -> TestMeta:
+    function = getattr(item, "obj", None)
+    python_name = getattr(item, "originalname", item.name)
+    name = _name(item, (inspect.getdoc(function) or python_name).strip().splitlines()[0])
+    group = _GROUP.match(name)
+    attr = getattr
+    return TestMeta(
+        nodeid=item.nodeid,
+        function=python_name,
+        name=name,
+        group=group.group(1) if group else None,
+        weight=attr(function, "__weight__", None),
+        number=attr(function, "__number__", None),
+        visibility=attr(function, "__visibility__", None),
+        tags=tuple(attr(function, "__tags__", ())),
+        hide_errors=attr(function, "__hide_errors__", None),
+        leaderboard_column=attr(function, "__leaderboard_column__", None),
+        leaderboard_order=attr(function, "__leaderboard_sort_order__", "desc"),
+    )
+
+
+def _name(item: pytest.Item, first_line: str) -> str:
+    """The docstring's first line, ``{param}`` fields filled in; the case id added unless every
+    parameter appears in the name already."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return first_line
+    fields = {f for _, f, _, _ in string.Formatter().parse(first_line) if f}
+    try:
+        name = first_line.format(**callspec.params) if fields else first_line
+    except (KeyError, IndexError, ValueError):
+        return f"{first_line} [{callspec.id}]"
+    return name if set(callspec.params) <= fields else f"{name} [{callspec.id}]"
+
+
+def _status(report: pytest.TestReport) -> str:
+    if hasattr(report, "wasxfail"):
+        return "xfailed" if report.skipped else "xpassed"
+    return report.outcome
+
+
+def _message(report: pytest.TestReport) -> str:
+    if hasattr(report, "wasxfail"):
+        reason = report.wasxfail
+        prefix = "Expected to fail" if report.skipped else "Passed, though expected to fail"
+        return f"{prefix}: {reason}" if reason else prefix
+    message = getattr(report, "grader_message", None)
+    if message is not None:
+        return message
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2])
+    return _last_line(report) if report.failed else ""
+
+
+def _last_line(report: pytest.TestReport | pytest.CollectReport) -> str:
+    text = report.longreprtext.strip()
+    return text.splitlines()[-1] if text else ""
+
+
+def _label(context: Any) -> str:
+    """``[msg] (k=v, ...)``, as pytest itself names a subtest."""
+    parts = [f"[{context.msg}]"] if context.msg else []
+    if context.kwargs:
+        parts.append("(" + ", ".join(f"{k}={v}" for k, v in context.kwargs.items()) + ")")
+    return " ".join(parts)

@@ -1,0 +1,138 @@
+"""Safe wire format between the grader and the worker that runs student code.
+
+Nothing is pickled: the structure travels as JSON and arrays as ``.npy`` blobs read with
+``allow_pickle=False``. Only plain data crosses: None, bool, int, float, str, numpy arrays and
+scalars of numeric dtypes, and tuples, lists and string-keyed dicts of those. Anything else that a
+student function returns stays in the worker and travels as an opaque :class:`Ref`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: numpy dtype kinds that may cross: bool, signed/unsigned int, float, complex.
+ARRAY_KINDS = frozenset("biufc")
+MAX_DEPTH = 64
+_LEN = struct.Struct("<Q")
+
+
+class CodecError(ValueError):
+    """A value cannot be sent, or a received message is malformed."""
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A student object that stays in the worker (a free-form cache, say)."""
+
+    id: int
+    type_name: str
+
+    def __repr__(self) -> str:
+        return f"<student object of type {self.type_name}>"
+
+
+def encode(value: Any, keep: Callable[[Any], Ref] | None = None) -> bytes:
+    """Serialise ``value``; values that cannot cross are handed to ``keep`` (or rejected)."""
+    blobs: list[bytes] = []
+    tree = _to_tree(value, blobs, keep, 0)
+    header = json.dumps(tree).encode()
+    parts = [_LEN.pack(len(header)), header, _LEN.pack(len(blobs))]
+    for blob in blobs:
+        parts += [_LEN.pack(len(blob)), blob]
+    return b"".join(parts)
+
+
+def decode(data: bytes) -> Any:
+    """Rebuild a value from :func:`encode`'s bytes, validating every part of it."""
+    view = memoryview(data)
+    header, pos = _take(view, 0)
+    (count,), pos = _LEN.unpack_from(view, pos), pos + _LEN.size
+    blobs = []
+    for _ in range(count):
+        blob, pos = _take(view, pos)
+        blobs.append(blob)
+    if pos != len(view):
+        raise CodecError("trailing bytes after message")
+    try:
+        tree = json.loads(bytes(header))
+    except (ValueError, RecursionError) as exc:
+        raise CodecError(f"malformed message header: {exc}") from None
+    return _from_tree(tree, blobs, 0)
+
+
+def _take(view: memoryview, pos: int) -> tuple[memoryview, int]:
+    if pos + _LEN.size > len(view):
+        raise CodecError("truncated message")
+    (size,) = _LEN.unpack_from(view, pos)
+    start = pos + _LEN.size
+    if start + size > len(view):
+        raise CodecError("truncated message")
+    return view[start : start + size], start + size
+
+
+def _to_tree(value: Any, blobs: list[bytes], keep: Callable[[Any], Ref] | None, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise CodecError(f"value is nested more than {MAX_DEPTH} levels deep")
+    kind = type(value)
+    if value is None or kind in (bool, int, float, str):
+        return value
+    if kind is Ref:
+        return {"$ref": value.id, "type": value.type_name}
+    if kind in (tuple, list):
+        items = [_to_tree(v, blobs, keep, depth + 1) for v in value]
+        return {"$tuple": items} if kind is tuple else items
+    if kind is dict and all(type(k) is str for k in value):
+        return {"$dict": {k: _to_tree(v, blobs, keep, depth + 1) for k, v in value.items()}}
+    if (kind is np.ndarray or isinstance(value, np.generic)) and _plain_dtype(value.dtype):
+        buf = io.BytesIO()
+        np.save(buf, np.asarray(value), allow_pickle=False)
+        blobs.append(buf.getvalue())
+        return {"$nd": len(blobs) - 1, "scalar": kind is not np.ndarray}
+    if keep is not None:
+        return _to_tree(keep(value), blobs, None, depth)
+    raise CodecError(f"a value of type {kind.__name__} cannot be sent to or from student code")
+
+
+def _plain_dtype(dtype: np.dtype) -> bool:
+    return dtype.kind in ARRAY_KINDS and dtype.fields is None and dtype.subdtype is None
+
+
+def _from_tree(tree: Any, blobs: list[memoryview], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise CodecError(f"value is nested more than {MAX_DEPTH} levels deep")
+    if tree is None or type(tree) in (bool, int, float, str):
+        return tree
+    if type(tree) is list:
+        return [_from_tree(v, blobs, depth + 1) for v in tree]
+    if type(tree) is not dict or len(tree) not in (1, 2):
+        raise CodecError("malformed value in message")
+    if "$tuple" in tree and type(tree["$tuple"]) is list:
+        return tuple(_from_tree(v, blobs, depth + 1) for v in tree["$tuple"])
+    if "$dict" in tree and type(tree["$dict"]) is dict:
+        return {k: _from_tree(v, blobs, depth + 1) for k, v in tree["$dict"].items()}
+    if "$ref" in tree and type(tree["$ref"]) is int and type(tree.get("type")) is str:
+        return Ref(tree["$ref"], tree["type"])
+    if "$nd" in tree and type(tree["$nd"]) is int and 0 <= tree["$nd"] < len(blobs):
+        return _array(blobs[tree["$nd"]], scalar=tree.get("scalar") is True)
+    raise CodecError("malformed value in message")
+
+
+def _array(blob: memoryview, scalar: bool) -> Any:
+    try:
+        array = np.load(io.BytesIO(blob), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise CodecError(f"malformed array in message: {exc}") from None
+    if type(array) is not np.ndarray or not _plain_dtype(array.dtype):
+        raise CodecError("array of a dtype that cannot be graded")
+    if scalar:
+        if array.ndim != 0:
+            raise CodecError("malformed scalar in message")
+        return array[()]
+    return array

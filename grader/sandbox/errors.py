@@ -1,0 +1,45 @@
+"""Failures caused by student code, each carrying the message the student should read."""
+
+from __future__ import annotations
+
+
+class StudentCodeError(Exception):
+    """A call into student code failed; ``str(exc)`` is written for the student."""
+
+
+class NotImplementedByStudent(StudentCodeError):
+    """The function still raises NotImplementedError (an untouched stub)."""
+
+
+class StudentRaised(StudentCodeError):
+    """The student function raised an exception."""
+
+
+class StudentTimeout(StudentCodeError):
+    """The call ran past its time limit and the worker was killed."""
+
+
+class WorkerCrashed(StudentCodeError):
+    """The worker process died during the call (exit, signal, memory)."""
+
+
+class SubmissionFileError(StudentCodeError):
+    """A submission file is missing, or failed to import (syntax error, import error...)."""
+
+
+class MissingFunction(StudentCodeError):
+    """The module imported but does not define the requested function."""
+
+
+class BadValue(StudentCodeError):
+    """The function returned something the grader cannot receive."""
+
+
+#: The worker reports failures as a ``kind`` string; this maps each kind to its exception.
+ERROR_KINDS: dict[str, type[StudentCodeError]] = {
+    "not_implemented": NotImplementedByStudent,
+    "exception": StudentRaised,
+    "file": SubmissionFileError,
+    "missing_function": MissingFunction,
+    "bad_value": BadValue,
+}

@@ -1,0 +1,170 @@
+"""The worker process: the only place where student code is imported and run.
+
+Started by :class:`grader.sandbox.client.Worker` as
+``python -I -m grader.sandbox.worker SUBMISSION_DIR READ_FD WRITE_FD MODULE...``. It answers one
+request at a time; every failure of student code becomes a structured reply, so the grader never
+needs a traceback object from this process. Kept free of grader imports beyond the wire format.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from grader.sandbox import channel, codec
+
+
+class Failure(Exception):
+    """A student-caused failure, reported to the grader as ``kind`` and ``message``."""
+
+    def __init__(self, kind: str, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.kind, self.message, self.details = kind, message, details
+
+
+class Worker:
+    """Imports submission modules on demand and runs calls against them."""
+
+    def __init__(self, submission: Path, modules: list[str]) -> None:
+        self.submission = submission
+        self.allowed = set(modules)
+        self.objects: dict[int, Any] = {}
+
+    def keep(self, value: Any) -> codec.Ref:
+        """Hold a value that cannot cross the wire and hand out a reference to it."""
+        ref = codec.Ref(len(self.objects) + 1, type(value).__name__)
+        self.objects[ref.id] = value
+        return ref
+
+    def resolve(self, value: Any) -> Any:
+        """Swap references received from the grader back for the objects they stand for."""
+        if isinstance(value, codec.Ref):
+            if value.id not in self.objects:
+                raise Failure("bad_value", f"{value!r} is no longer available")
+            return self.objects[value.id]
+        if isinstance(value, tuple | list):
+            return type(value)(self.resolve(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+    def module(self, name: str) -> Any:
+        if name not in self.allowed:
+            raise Failure("file", f"{name} is not a module of this assignment")
+        filename = f"{name}.py"
+        if name in sys.modules:
+            return sys.modules[name]
+        if not (self.submission / filename).is_file():
+            raise Failure("file", f"{filename} was not found in your submission")
+        try:
+            return importlib.import_module(name)
+        except SyntaxError as exc:
+            where = f"line {exc.lineno}" if exc.lineno else "an unknown line"
+            sys.modules.pop(name, None)
+            raise Failure(
+                "file", f"{filename} has a syntax error on {where}: {exc.msg}", _syntax_context(exc)
+            ) from None
+        except BaseException as exc:
+            sys.modules.pop(name, None)
+            raise Failure(
+                "file",
+                f"importing {filename} failed: {_describe(exc)}",
+                self.student_traceback(exc),
+            ) from None
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        module_name, function_name = request["module"], request["function"]
+        module = self.module(module_name)
+        function = getattr(module, function_name, None)
+        if not callable(function):
+            raise Failure(
+                "missing_function", f"{module_name}.py does not define a function {function_name}"
+            )
+        args = self.resolve(request["args"])
+        kwargs = self.resolve(request["kwargs"])
+        try:
+            value = function(*args, **kwargs)
+        except NotImplementedError:
+            raise Failure(
+                "not_implemented",
+                f"{function_name} is not implemented yet (it raises NotImplementedError)",
+            ) from None
+        except BaseException as exc:
+            raise Failure(
+                "exception",
+                f"{function_name} raised {_describe(exc)}",
+                self.student_traceback(exc),
+            ) from None
+        reply: dict[str, Any] = {"ok": True, "value": value}
+        if request.get("return_args"):
+            reply["args"], reply["kwargs"] = args, kwargs
+        return reply
+
+    def student_traceback(self, exc: BaseException) -> str:
+        """The traceback lines that point into the submission, with paths made relative."""
+        lines = []
+        for frame in traceback.extract_tb(exc.__traceback__):
+            path = Path(frame.filename)
+            if path.parent != self.submission:
+                continue
+            lines.append(f'  File "{path.name}", line {frame.lineno}, in {frame.name}')
+            if frame.line:
+                lines.append(f"    {frame.line}")
+        return "\n".join(lines)
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except BaseException:
+        text = ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _syntax_context(exc: SyntaxError) -> str:
+    if not exc.text:
+        return ""
+    caret = " " * max((exc.offset or 1) - 1, 0) + "^"
+    return f"    {exc.text.rstrip()}\n    {caret}"
+
+
+def serve(worker: Worker, read_fd: int, write_fd: int) -> None:
+    """Answer requests until the grader closes the pipe."""
+    channel.send(write_fd, codec.encode({"ok": True, "ready": True}))
+    while True:
+        try:
+            request = codec.decode(channel.recv(read_fd))
+        except channel.ChannelClosed:
+            return
+        try:
+            payload = codec.encode(worker.call(request), keep=worker.keep)
+        except codec.CodecError as exc:
+            payload = _failure(
+                Failure(
+                    "bad_value",
+                    f"{request['function']} returned a value that cannot be graded: {exc}",
+                )
+            )
+        except Failure as failure:
+            payload = _failure(failure)
+        channel.send(write_fd, payload)
+
+
+def _failure(failure: Failure) -> bytes:
+    return codec.encode(
+        {"ok": False, "kind": failure.kind, "message": failure.message, "details": failure.details}
+    )
+
+
+def main(argv: list[str]) -> None:
+    submission, read_fd, write_fd, *modules = argv
+    path = Path(submission).resolve()
+    sys.path.insert(0, str(path))
+    serve(Worker(path, modules), int(read_fd), int(write_fd))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
