@@ -17,10 +17,6 @@ from grader.reporting.writer import write_results
 from grader.submission import SubmissionError
 
 
-class UsageError(Exception):
-    """The command was misused; reported in one line, exit status 2."""
-
-
 def _grade(args: argparse.Namespace, console: Console) -> int:
     manifest = assignment.find(args.assignment)
     run = grade(Path(args.submission), manifest)
@@ -75,9 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args, console)
     except (
-        UsageError, assignment.AssignmentNotFound, ManifestError, SubmissionError,
+        assignment.AssignmentNotFound,
+        ManifestError,
+        SubmissionError,
         stubs.StubError,
-    ) as exc:  # fmt: skip
+    ) as exc:  # misuse: one line, no traceback
         print(f"grader: error: {exc}", file=sys.stderr)
         return 2
 

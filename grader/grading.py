@@ -4,6 +4,7 @@ return the results document."""
 from __future__ import annotations
 
 import io
+import sys
 import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ def grade(submission: Path, manifest: Manifest) -> GradingRun:
                 pytest.main(args, plugins=[plugin])
         finally:
             sandbox.close()
+            _forget_test_modules(manifest.folder)
     if plugin.manifest_error is not None:
         raise plugin.manifest_error
     if plugin.results is None:
@@ -63,3 +65,12 @@ def grade(submission: Path, manifest: Manifest) -> GradingRun:
             + plugin.results["output"]
         )
     return GradingRun(plugin.results, plugin.staff_errors, log.getvalue())
+
+
+def _forget_test_modules(folder: Path) -> None:
+    """Drop the assignment's test modules from sys.modules, so that the next run in this
+    process (another submission, another assignment) imports its own tests afresh."""
+    for name, module in list(sys.modules.items()):
+        source = getattr(module, "__file__", None)
+        if source and Path(source).resolve().is_relative_to(folder):
+            del sys.modules[name]

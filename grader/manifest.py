@@ -74,6 +74,8 @@ class ManifestError(Exception):
 class TestSettings:
     """What the manifest says about one test function or one group of tests."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     points: float | None = None
     visibility: str | None = None
 

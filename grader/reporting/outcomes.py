@@ -30,6 +30,8 @@ COUNTED = {"passed", "failed", "error", "not_run"}
 class TestMeta:
     """What a test function declares about itself (decorators, docstring), per collected item."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     nodeid: str
     function: str
     name: str
@@ -84,7 +86,7 @@ def build_results(
     for owner, outcome, number in zip(owners, outcomes, numbers, strict=True):
         points = _owner_points(owner, outcome.meta, manifest)
         max_score = points / shares[owner] if outcome.outcome in COUNTED else 0.0
-        tests.append(_entry(outcome, manifest, round(max_score, 6), number))
+        tests.append(_entry(outcome, manifest, max_score, number))
     tests.sort(key=lambda t: [int(p) if p.isdigit() else 0 for p in t["number"].split(".")])
     hidden = sum(t["visibility"] in ("hidden", "after_due_date", "after_published") for t in tests)
     results: dict[str, Any] = {
@@ -127,7 +129,7 @@ def _entry(outcome: Outcome, manifest: Manifest, max_score: float, number: str) 
     meta = outcome.meta
     passed = outcome.outcome == "passed"
     fraction = 1.0 if outcome.fraction is None else min(max(outcome.fraction, 0.0), 1.0)
-    score = round(max_score * fraction, 6) if passed else 0.0
+    score = max_score * fraction if passed else 0.0
     message = outcome.message
     if outcome.outcome in ("failed", "error") and meta.hide_errors is not None:
         message = meta.hide_errors

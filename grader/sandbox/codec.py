@@ -53,6 +53,8 @@ def decode(data: bytes) -> Any:
     """Rebuild a value from :func:`encode`'s bytes, validating every part of it."""
     view = memoryview(data)
     header, pos = _take(view, 0)
+    if pos + _LEN.size > len(view):
+        raise CodecError("truncated message")
     (count,), pos = _LEN.unpack_from(view, pos), pos + _LEN.size
     blobs = []
     for _ in range(count):

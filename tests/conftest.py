@@ -1,0 +1,54 @@
+"""Helpers shared by the test suite: build submissions and grade them, validating every
+results document against the Gradescope schema."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader import assignment
+from grader.grading import grade
+from grader.reporting.schema import validation_errors
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTION = ROOT / "solutions" / "a1"
+
+
+def graded(submission: Path, manifest_or_name: str | Path = "a1") -> dict[str, Any]:
+    """Grade and return results.json's document, failing the test if it breaks the schema."""
+    manifest = assignment.find(str(manifest_or_name))
+    results = grade(submission, manifest).results
+    problems = validation_errors(results)
+    assert not problems, problems
+    return results
+
+
+def by_group(results: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """(score, max_score) summed per graded function (text before ':' in the test name)."""
+    totals: dict[str, tuple[float, float]] = {}
+    for test in results["tests"]:
+        group = test["name"].split(":", 1)[0]
+        score, total = totals.get(group, (0.0, 0.0))
+        totals[group] = (score + test["score"], total + test["max_score"])
+    return totals
+
+
+@pytest.fixture
+def solution_copy(tmp_path: Path):
+    """``solution_copy({"layers.py": [(old, new)]})``: the reference with textual edits."""
+
+    def make(edits: dict[str, list[tuple[str, str]]] | None = None) -> Path:
+        folder = tmp_path / "submission"
+        shutil.copytree(SOLUTION, folder)
+        for name, changes in (edits or {}).items():
+            text = (folder / name).read_text()
+            for old, new in changes:
+                assert old in text, f"{old!r} not in {name}"
+                text = text.replace(old, new)
+            (folder / name).write_text(text)
+        return folder
+
+    return make

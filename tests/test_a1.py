@@ -1,0 +1,113 @@
+"""Assignment 1 graded end to end: reference, stubs, one-function bugs, broken submissions."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+from conftest import ROOT, SOLUTION, by_group, graded
+
+from grader.submission import SubmissionError
+
+
+@pytest.fixture(scope="module")
+def reference_results():
+    return graded(SOLUTION)
+
+
+def test_reference_solution_gets_full_marks(reference_results):
+    tests = reference_results["tests"]
+    assert tests and all(t["score"] == t["max_score"] > 0 for t in tests), [
+        (t["name"], t["output"]) for t in tests if t["score"] != t["max_score"]
+    ]
+    assert sum(t["max_score"] for t in tests) == pytest.approx(15)
+
+
+def test_stubs_get_zero_with_not_implemented_everywhere():
+    tests = graded(ROOT / "assignments" / "a1")["tests"]
+    assert tests and all(t["score"] == 0 and t["status"] == "failed" for t in tests)
+    for test in tests:
+        assert "is not implemented yet" in test["output"], (test["name"], test["output"])
+
+
+BUGS = {
+    "affine_backward": ("layers.py", "db = dout.sum(axis=0)", "db = dout.mean(axis=0)"),
+    "affine_forward": ("layers.py", "out = x.reshape(x.shape[0], -1) @ w + b",
+                       "out = x.reshape(x.shape[0], -1) @ w"),
+    "relu_backward": ("layers.py", "return dout * (x > 0)", "return dout * (x >= 0) + 0.1"),
+    "softmax_loss": ("layers.py", "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x"),
+    "svm_loss": ("layers.py", "return loss, positive / n", "return loss, positive"),
+    "sgd": ("optim.py", 'config["learning_rate"] * dw', "0.1 * dw"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("function", BUGS)
+def test_one_wrong_function_loses_only_its_points(function, solution_copy, reference_results):
+    file, old, new = BUGS[function]
+    totals = by_group(graded(solution_copy({file: [(old, new)]})))
+    expected = by_group(reference_results)
+    assert totals[function][0] < expected[function][0]
+    assert {k: v for k, v in totals.items() if k != function} == {
+        k: v for k, v in expected.items() if k != function
+    }
+
+
+def test_backward_fails_with_a_clear_message_when_its_forward_crashes(solution_copy):
+    folder = solution_copy({"layers.py": [("    return np.maximum(0, x), x", "    1 / 0")]})
+    results = graded(folder)
+    backward = next(t for t in results["tests"] if t["name"].startswith("relu_backward"))
+    assert backward["output"].startswith(
+        "relu_backward could not be graded because relu_forward failed"
+    )
+
+
+def test_input_mutation_is_named(solution_copy):
+    in_place = "    np.maximum(0, x, out=x)\n    return x, x"
+    folder = solution_copy({"layers.py": [("    return np.maximum(0, x), x", in_place)]})
+    outputs = [t["output"] for t in graded(folder)["tests"] if t["name"].startswith("relu_forward")]
+    assert outputs == [
+        "relu_forward changed its input x; work on a copy (e.g. x = x.copy()) or avoid in-place "
+        "operations like +="
+    ]
+
+
+def test_syntax_error_in_optim_still_grades_layers(solution_copy, reference_results):
+    folder = solution_copy({"optim.py": [("    if config is None:", "    if config is None")]})
+    results = graded(folder)
+    totals, expected = by_group(results), by_group(reference_results)
+    assert totals["sgd"] == (0, expected["sgd"][1])
+    assert {k: v for k, v in totals.items() if k != "sgd"} == {
+        k: v for k, v in expected.items() if k != "sgd"
+    }
+    line = (folder / "optim.py").read_text().splitlines().index("    if config is None") + 1
+    sgd = [t["output"] for t in results["tests"] if t["name"].startswith("sgd")]
+    assert sgd and all(
+        o.startswith(f"optim.py has a syntax error on line {line}: expected ':'") for o in sgd
+    ), sgd
+
+
+def test_missing_file_is_named_and_other_file_graded(solution_copy):
+    folder = solution_copy()
+    (folder / "optim.py").unlink()
+    results = graded(folder)
+    assert results["output"].startswith("Your submission is missing optim.py")
+    totals = by_group(results)
+    assert totals["sgd"][0] == 0 and totals["affine_forward"][0] == totals["affine_forward"][1]
+    sgd = [t["output"] for t in results["tests"] if t["name"].startswith("sgd")]
+    assert sgd == ["optim.py was not found in your submission"] * 2
+
+
+def test_zip_with_a_wrapping_folder_is_graded(tmp_path, reference_results):
+    archive = tmp_path / "submission.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name in ("layers.py", "optim.py"):
+            zf.write(SOLUTION / name, f"my-a1/{name}")
+    assert by_group(graded(archive)) == by_group(reference_results)
+
+
+def test_zip_entry_escaping_its_folder_is_rejected(tmp_path):
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("../../escaped.py", "x = 1")
+    with pytest.raises(SubmissionError, match="entry outside its folder"):
+        graded(archive)

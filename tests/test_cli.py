@@ -1,0 +1,52 @@
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, SOLUTION
+
+from grader.cli import main
+from grader.reporting.schema import validation_errors
+
+
+def test_grade_writes_valid_results_and_prints_a_table(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    output = tmp_path / "out" / "results.json"
+    assert main(["grade", str(SOLUTION), "--assignment", "a1", "--output", str(output)]) == 0
+    document = json.loads(output.read_text())
+    assert validation_errors(document) == []
+    printed = capsys.readouterr().out
+    assert "affine_forward: out matches the reference" in printed
+    assert "Total: 15 / 15" in printed
+
+
+def test_grade_of_stubs_still_exits_zero(tmp_path):
+    stubs = ROOT / "assignments" / "a1"
+    assert main(["grade", str(stubs), "-a", "a1", "-o", str(tmp_path / "r.json")]) == 0
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["grade", "SOL", "--assignment", "a9"], "grader: error: no assignment 'a9'"),
+        (["grade", "/nonexistent/sub", "--assignment", "a1"], "/nonexistent/sub does not exist"),
+        (["grade", "NOTZIP", "--assignment", "a1"], "is neither a folder nor a .zip file"),
+    ],
+)
+def test_misuse_is_one_line_without_traceback(tmp_path, args, message):
+    not_zip = tmp_path / "notes.txt"
+    not_zip.write_text("hello")
+    args = [str(SOLUTION) if a == "SOL" else str(not_zip) if a == "NOTZIP" else a for a in args]
+    done = subprocess.run(
+        [sys.executable, "-m", "grader.cli", *args], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_bad_manifest_is_a_one_line_error(tmp_path, capsys):
+    (tmp_path / "manifest.yaml").write_text("name: x\nfiles:\n  required: [a.py]\ncolor: 1\n")
+    assert main(["grade", str(SOLUTION), "--assignment", str(tmp_path)]) == 2
+    assert "line 4: unknown key 'color'" in capsys.readouterr().err

@@ -1,0 +1,113 @@
+import io
+import json
+import struct
+
+import numpy as np
+import pytest
+
+from grader.sandbox.codec import CodecError, Ref, decode, encode
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        3,
+        2.5,
+        float("nan"),
+        "text",
+        (1, [2, 3], {"a": None}),
+        {"mode": "train", "running_mean": np.zeros(3)},
+        np.arange(12, dtype=np.int32).reshape(3, 4),
+        np.array([1 + 2j]),
+        np.float32(1.5),
+        Ref(4, "Cache"),
+    ],
+)
+def test_round_trip_keeps_value_and_type(value):
+    back = decode(encode(value))
+    assert type(back) is type(value)
+    if isinstance(value, dict):
+        assert back.keys() == value.keys()
+        np.testing.assert_array_equal(back["running_mean"], value["running_mean"])
+    elif isinstance(value, np.ndarray | np.generic):
+        assert back.dtype == value.dtype
+        np.testing.assert_array_equal(back, value)
+    elif isinstance(value, float) and np.isnan(value):
+        assert np.isnan(back)
+    else:
+        assert back == value
+
+
+class LyingArray(np.ndarray):
+    def __eq__(self, other):
+        return True
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        object(),
+        np.array([object()], dtype=object),
+        np.zeros(2).view(LyingArray),
+        {1: "non-string key"},
+        np.zeros(2, dtype=[("a", "f8")]),
+    ],
+    ids=["object", "object-array", "ndarray-subclass", "int-key", "structured"],
+)
+def test_values_that_cannot_cross_are_rejected(value):
+    with pytest.raises(CodecError):
+        encode(value)
+
+
+def test_unsendable_values_become_refs_when_a_keeper_is_given():
+    kept = []
+
+    def keep(value):
+        kept.append(value)
+        return Ref(len(kept), type(value).__name__)
+
+    sentinel = object()
+    out = decode(encode((np.ones(2), sentinel), keep=keep))
+    assert out[1] == Ref(1, "object") and kept == [sentinel]
+
+
+def _message(tree, blobs=()):
+    header = json.dumps(tree).encode()
+    parts = [struct.pack("<Q", len(header)), header, struct.pack("<Q", len(blobs))]
+    for blob in blobs:
+        parts += [struct.pack("<Q", len(blob)), blob]
+    return b"".join(parts)
+
+
+def _nested(depth):
+    value = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _pickled_object_array():
+    buf = io.BytesIO()
+    np.save(buf, np.array([object()], dtype=object), allow_pickle=True)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        encode([1, 2])[:-3],
+        encode(1) + b"x",
+        _message({"$nd": 0, "scalar": False}, [_pickled_object_array()]),
+        _message({"$nd": 5, "scalar": False}),
+        _message({"$unknown": 1}),
+        _message({"$ref": "1", "type": "x"}),
+        _message(_nested(100)),
+    ],
+    ids=["empty", "truncated", "trailing", "pickle", "bad-index", "bad-key", "bad-ref", "deep"],
+)
+def test_malformed_messages_are_rejected(data):
+    with pytest.raises(CodecError):
+        decode(data)

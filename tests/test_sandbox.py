@@ -1,0 +1,188 @@
+"""The worker process: calls, failures, timeouts, crashes and fresh workers."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.sandbox.client import Limits
+from grader.sandbox.errors import (
+    BadValue,
+    MissingFunction,
+    NotImplementedByStudent,
+    StudentRaised,
+    StudentTimeout,
+    SubmissionFileError,
+    WorkerCrashed,
+)
+from grader.sandbox.proxy import Sandbox, Student
+
+LAYERS = """
+import numpy as np
+calls = 0
+
+def forward(x, w):
+    global calls
+    calls += 1
+    return x @ w, {"x": x, "handle": object()}
+
+def backward(dout, cache):
+    return dout * cache["x"].sum(), calls
+
+def mutate(x):
+    x += 1
+
+def boom():
+    raise ValueError("bad value")
+
+def todo():
+    raise NotImplementedError
+
+def spin():
+    while True:
+        pass
+
+def leave():
+    import sys
+    sys.exit(0)
+
+def vanish():
+    import os
+    print("goodbye from the student")
+    os._exit(3)
+
+def segfault():
+    import os, signal
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+def hog():
+    return np.ones((4096, 1024, 1024))
+
+def weird():
+    return {1: 2}
+
+def circular():
+    a = []
+    a.append(a)
+    return a
+
+class Noisy(Exception):
+    def __str__(self):
+        raise RuntimeError("no")
+
+def noisy():
+    raise Noisy()
+"""
+
+
+@pytest.fixture
+def student(tmp_path: Path):
+    (tmp_path / "layers.py").write_text(LAYERS)
+    (tmp_path / "optim.py").write_text("def sgd(w, dw, config=None):\n    return w - dw, config\n")
+    sandbox = Sandbox(tmp_path, ["layers", "optim", "extra"], Limits(call_timeout=3, memory_mb=512))
+    yield Student(sandbox)
+    sandbox.close()
+
+
+def test_calls_return_plain_data_and_keep_other_objects_in_the_worker(student):
+    x, w = np.ones((2, 3)), np.ones((3, 4))
+    out, cache = student.layers.forward(x, w)
+    np.testing.assert_array_equal(out, np.full((2, 4), 3.0))
+    assert repr(cache["handle"]) == "<student object of type object>"
+    dx, calls = student.layers.backward(np.ones((2, 3)), cache)
+    np.testing.assert_array_equal(dx, np.full((2, 3), 6.0))
+    assert calls == 1
+
+
+def test_trace_returns_arguments_as_the_function_left_them(student):
+    x = np.zeros(3)
+    call = student.layers.mutate.trace(x)
+    np.testing.assert_array_equal(call.args[0], np.ones(3))
+    np.testing.assert_array_equal(x, np.zeros(3))  # the grader's copy is never touched
+
+
+@pytest.mark.parametrize(
+    "function, error, text",
+    [
+        ("boom", StudentRaised, "boom raised ValueError: bad value"),
+        ("todo", NotImplementedByStudent, "todo is not implemented yet"),
+        ("leave", StudentRaised, "leave raised SystemExit"),
+        ("nothing", MissingFunction, "layers.py does not define a function nothing"),
+        ("circular", BadValue, "nested more than"),
+        ("noisy", StudentRaised, "noisy raised Noisy"),
+    ],
+)
+def test_failures_become_student_errors(student, function, error, text):
+    with pytest.raises(error, match=text):
+        getattr(student.layers, function)()
+
+
+def test_values_that_cannot_cross_stay_in_the_worker_as_refs(student):
+    assert repr(student.layers.weird()) == "<student object of type dict>"
+
+
+def test_student_traceback_names_only_submission_files(student):
+    with pytest.raises(StudentRaised) as info:
+        student.layers.boom()
+    assert 'File "layers.py", line' in str(info.value)
+    assert "grader" not in str(info.value)
+
+
+def test_timeout_kills_the_worker_and_the_next_call_gets_a_fresh_one(student):
+    started = time.monotonic()
+    with pytest.raises(StudentTimeout, match="did not finish within 3 s"):
+        student.layers.spin()
+    assert time.monotonic() - started < 10
+    student._sandbox.fresh()
+    assert student.optim.sgd(np.ones(2), np.ones(2))[0].tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    "function, text",
+    [("vanish", "exited with status 3"), ("segfault", "killed by signal SIGSEGV")],
+)
+def test_crash_is_reported_with_the_students_last_output(student, function, text):
+    with pytest.raises(WorkerCrashed, match=text) as info:
+        getattr(student.layers, function)()
+    if function == "vanish":
+        assert "goodbye from the student" in str(info.value)
+    student._sandbox.fresh()
+    assert student.layers.forward(np.ones((1, 1)), np.ones((1, 1)))[0].item() == 1.0
+
+
+def test_memory_limit_fails_the_call_not_the_grader(student):
+    with pytest.raises((StudentRaised, WorkerCrashed), match=r"MemoryError|memory"):
+        student.layers.hog()
+
+
+def test_fresh_worker_after_a_failure_forgets_module_state(student):
+    student.layers.forward(np.ones((1, 1)), np.ones((1, 1)))
+    assert student.layers.backward(np.ones((1, 1)), {"x": np.ones(1)})[1] == 1
+    with pytest.raises(StudentRaised):
+        student.layers.boom()
+    student._sandbox.fresh()
+    assert student.layers.backward(np.ones((1, 1)), {"x": np.ones(1)})[1] == 0
+
+
+def test_without_a_failure_the_worker_is_reused(student):
+    student.layers.forward(np.ones((1, 1)), np.ones((1, 1)))
+    student._sandbox.fresh()
+    assert student.layers.backward(np.ones((1, 1)), {"x": np.ones(1)})[1] == 1
+
+
+def test_missing_file_and_unknown_module(student):
+    with pytest.raises(SubmissionFileError, match=r"extra\.py was not found in your submission"):
+        student.extra.anything()
+    with pytest.raises(AttributeError):
+        student.numpy  # noqa: B018 - only assignment modules are reachable
+
+
+def test_syntax_error_in_one_file_leaves_the_other_usable(student, tmp_path):
+    (tmp_path / "optim.py").write_text("def sgd(w, dw, config=None):\n    return w -\n")
+    with pytest.raises(SubmissionFileError, match=r"optim\.py has a syntax error on line 2"):
+        student.optim.sgd(np.ones(1), np.ones(1))
+    student._sandbox.fresh()
+    assert student.layers.forward(np.ones((1, 1)), np.ones((1, 1)))[0].item() == 1.0
