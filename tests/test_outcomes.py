@@ -46,6 +46,14 @@ def test_test_key_beats_group_key_beats_decorator():
     assert [t["max_score"] for t in doc["tests"]] == [1, 4, 5]
 
 
+def test_a_test_key_without_points_leaves_points_to_the_group():
+    m = manifest(f=TestSettings(points=2), test_edge=TestSettings(visibility="hidden"))
+    doc = results([Outcome(meta("test_basic"), "passed"), Outcome(meta("test_edge"), "passed")], m)
+    assert [(t["max_score"], t["visibility"]) for t in doc["tests"]] == [
+        (1, "visible"), (1, "hidden")
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("outcome", ["skipped", "xfailed", "xpassed"])
 def test_informational_outcomes_carry_no_points(outcome):
     doc = results([Outcome(meta("test_a", weight=2), outcome, "why"),

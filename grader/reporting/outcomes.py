@@ -65,11 +65,12 @@ class Outcome:
 
 
 def owner_of(meta: TestMeta, manifest: Manifest) -> str:
-    """The key whose points this test shares: its function, its group, or its decorator."""
-    if meta.function in manifest.tests:
-        return meta.function
-    if meta.group is not None and meta.group in manifest.tests:
-        return meta.group
+    """The key whose points this test shares: its function or its group where the manifest
+    gives that key points, else its decorator."""
+    for key in (meta.function, meta.group):
+        settings = manifest.tests.get(key) if key else None
+        if settings is not None and settings.points is not None:
+            return key
     return f"@{meta.function}"
 
 
@@ -112,9 +113,8 @@ def build_results(
 
 
 def _owner_points(owner: str, meta: TestMeta, manifest: Manifest) -> float:
-    if owner in manifest.tests and manifest.tests[owner].points is not None:
-        return manifest.tests[owner].points
-    return meta.weight or 0.0
+    settings = manifest.tests.get(owner)
+    return settings.points if settings is not None else (meta.weight or 0.0)
 
 
 def _visibility(meta: TestMeta, manifest: Manifest) -> str:

@@ -17,6 +17,7 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(results, handle, indent=2, allow_nan=False)
             handle.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; results are meant to be read
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

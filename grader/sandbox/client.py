@@ -59,6 +59,7 @@ class Worker:
     limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
+        self.submission = self.submission.resolve()
         self._proc: subprocess.Popen[bytes] | None = None
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
         self._to_worker = self._from_worker = -1
