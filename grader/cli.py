@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from pathlib import Path
 
 from rich.console import Console
 
 from grader import __version__, assignment, stubs
-from grader.grading import grade
+from grader.grading import GradingError, grade
 from grader.manifest import ManifestError
+from grader.reporting.fallback import STAFF_SIDE, failure_results
 from grader.reporting.schema import validation_errors
 from grader.reporting.table import render
 from grader.reporting.writer import write_results
@@ -18,19 +20,39 @@ from grader.submission import SubmissionError
 
 
 def _grade(args: argparse.Namespace, console: Console) -> int:
-    manifest = assignment.find(args.assignment)
-    run = grade(Path(args.submission), manifest)
-    problems = validation_errors(run.results)
-    if problems:  # a bug of ours: never hand Gradescope an invalid file
-        raise RuntimeError("results.json failed schema validation: " + "; ".join(problems))
-    if args.output:
-        write_results(run.results, Path(args.output))
+    output = Path(args.output) if args.output else None
+    try:
+        manifest = assignment.find(args.assignment)
+        run = grade(Path(args.submission), manifest)
+        problems = validation_errors(run.results)
+        if problems:  # a bug of ours: never hand Gradescope an invalid file
+            raise GradingError("results.json failed schema validation: " + "; ".join(problems))
+    except SubmissionError as exc:
+        _write_failure(output, f"Your submission could not be read: {exc}", str(exc))
+        raise
+    except (assignment.AssignmentNotFound, ManifestError) as exc:
+        _write_failure(output, STAFF_SIDE, str(exc))
+        raise
+    except Exception as exc:  # an internal error: keep the evidence, still write results
+        traceback.print_exc()
+        _write_failure(output, STAFF_SIDE, f"{type(exc).__name__}: {exc}")
+        print(f"grader: internal error: {exc}", file=sys.stderr)
+        if isinstance(exc, GradingError) and exc.log:
+            print(exc.log[-4000:], file=sys.stderr)
+        return 1
+    if output:
+        write_results(run.results, output)
     render(run.results, console, title=f"{manifest.title}: {args.submission}")
     for error in run.staff_errors:
         console.print(f"[yellow]staff warning:[/yellow] {error}", highlight=False)
-    if args.output:
-        console.print(f"Wrote {args.output}", highlight=False)
+    if output:
+        console.print(f"Wrote {output}", highlight=False)
     return 2 if run.staff_errors else 0
+
+
+def _write_failure(output: Path | None, student_message: str, detail: str) -> None:
+    if output is not None:
+        write_results(failure_results(student_message, detail), output)
 
 
 def _stubs(args: argparse.Namespace, console: Console) -> int:

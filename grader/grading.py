@@ -14,11 +14,19 @@ from typing import Any
 import pytest
 
 from grader.assignment import tests_folder
-from grader.manifest import Manifest, ManifestError
+from grader.manifest import Manifest
 from grader.reporting.plugin import GradingPlugin
 from grader.sandbox.client import Limits
 from grader.sandbox.proxy import Sandbox
 from grader.submission import stage
+
+
+class GradingError(RuntimeError):
+    """The grader itself failed (not the student's code); ``log`` has pytest's own output."""
+
+    def __init__(self, message: str, log: str = "") -> None:
+        super().__init__(message)
+        self.log = log
 
 
 @dataclass
@@ -48,14 +56,14 @@ def grade(submission: Path, manifest: Manifest) -> GradingRun:
         log = io.StringIO()
         try:
             with redirect_stdout(log), redirect_stderr(log):
-                pytest.main(args, plugins=[plugin])
+                code = pytest.main(args, plugins=[plugin])
         finally:
             sandbox.close()
             _forget_test_modules(manifest.folder)
     if plugin.manifest_error is not None:
         raise plugin.manifest_error
-    if plugin.results is None:
-        raise ManifestError(f"the tests of {manifest.name} could not be run:\n{log.getvalue()}")
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or not plugin.results:
+        raise GradingError(f"pytest could not run the tests of {manifest.name}", log.getvalue())
     missing_required = [name for name in staged.missing if name in manifest.required_files]
     if missing_required:
         note = ", ".join(missing_required)

@@ -1,7 +1,8 @@
 """Student stubs generated from the reference solution, so that each is written once.
 
-In a solution file, the lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` are replaced
-in the stub by ``raise NotImplementedError(...)`` at the markers' indentation. Everything else
+In a solution file, the lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` inside a
+function are replaced in the stub by ``raise NotImplementedError(...)`` at the markers'
+indentation; at module level (a helper of the reference only) they are dropped. Everything else
 (imports, signatures, docstrings) is copied as it is.
 """
 
@@ -30,10 +31,9 @@ def make_stub(source: str, filename: str = "<solution>") -> str:
                 raise StubError(f"{filename}, line {number}: {BEGIN} inside another solution")
             begin_line = number
             indent = line[: len(line) - len(line.lstrip())]
-            function = _enclosing_function(out, len(indent))
-            if function is None:
-                raise StubError(f"{filename}, line {number}: {BEGIN} outside a function")
-            out.append(f'{indent}raise NotImplementedError("implement {function}")\n')
+            function = _enclosing_function(out, len(indent)) if indent else None
+            if function is not None:
+                out.append(f'{indent}raise NotImplementedError("implement {function}")\n')
         elif marker == END:
             if begin_line is None:
                 raise StubError(f"{filename}, line {number}: {END} without {BEGIN}")

@@ -17,7 +17,7 @@ def test_grade_writes_valid_results_and_prints_a_table(tmp_path, capsys, monkeyp
     assert validation_errors(document) == []
     printed = capsys.readouterr().out
     assert "affine_forward: out matches the reference" in printed
-    assert "Total: 15 / 15" in printed
+    assert "Total: 100 / 100" in printed
 
 
 def test_grade_of_stubs_still_exits_zero(tmp_path):

@@ -5,7 +5,7 @@ import struct
 import numpy as np
 import pytest
 
-from grader.sandbox.codec import CodecError, Ref, decode, encode
+from grader.sandbox.codec import CodecError, Ref, Seed, decode, encode
 
 
 @pytest.mark.parametrize(
@@ -23,6 +23,7 @@ from grader.sandbox.codec import CodecError, Ref, decode, encode
         np.array([1 + 2j]),
         np.float32(1.5),
         Ref(4, "Cache"),
+        Seed(7),
     ],
 )
 def test_round_trip_keeps_value_and_type(value):

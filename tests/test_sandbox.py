@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from grader.sandbox.client import Limits
+from grader.sandbox.codec import Seed
 from grader.sandbox.errors import (
     BadValue,
     MissingFunction,
@@ -60,6 +61,9 @@ def segfault():
 
 def hog():
     return np.ones((4096, 1024, 1024))
+
+def draw(rng):
+    return rng.random(3)
 
 def weird():
     return {1: 2}
@@ -118,6 +122,10 @@ def test_trace_returns_arguments_as_the_function_left_them(student):
 def test_failures_become_student_errors(student, function, error, text):
     with pytest.raises(error, match=text):
         getattr(student.layers, function)()
+
+
+def test_a_seed_becomes_a_generator_in_the_worker(student):
+    np.testing.assert_array_equal(student.layers.draw(Seed(5)), np.random.default_rng(5).random(3))
 
 
 def test_values_that_cannot_cross_stay_in_the_worker_as_refs(student):

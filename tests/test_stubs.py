@@ -21,6 +21,11 @@ def test_solution_blocks_become_not_implemented_at_their_indentation():
     )
 
 
+def test_module_level_solution_blocks_are_dropped():
+    source = "import numpy as np\n# BEGIN SOLUTION\ndef _helper():\n    pass\n# END SOLUTION\n"
+    assert make_stub(source) == "import numpy as np\n"
+
+
 @pytest.mark.parametrize(
     "source, message",
     [
@@ -29,10 +34,6 @@ def test_solution_blocks_become_not_implemented_at_their_indentation():
             "line 2: # BEGIN SOLUTION is never closed",
         ),
         ("def f():\n    # END SOLUTION\n", "line 2: # END SOLUTION without"),
-        (
-            "# BEGIN SOLUTION\nx = 1\n# END SOLUTION\n",
-            "line 1: # BEGIN SOLUTION outside a function",
-        ),
         (
             "def f():\n    # BEGIN SOLUTION\n    # BEGIN SOLUTION\n",
             "line 3: # BEGIN SOLUTION inside",

@@ -7,6 +7,8 @@ Every rule has the signature ``update(w, dw, config=None) -> (next_w, config)``:
 Returns the updated weights and the config to pass to the next step.
 """
 
+import numpy as np
+
 
 def sgd(w, dw, config=None):
     """Vanilla stochastic gradient descent: next_w = w - learning_rate * dw.
@@ -15,3 +17,68 @@ def sgd(w, dw, config=None):
     - learning_rate: the step size (default 1e-2)
     """
     raise NotImplementedError("implement sgd")
+
+
+def sgd_momentum(w, dw, config=None):
+    """Stochastic gradient descent with momentum.
+
+    config keys:
+    - learning_rate (default 1e-2)
+    - momentum: a number in [0, 1) (default 0.9)
+    - velocity: the state, an array of the shape of w; starts at zeros when missing
+    Each step: v = momentum * v - learning_rate * dw; next_w = w + v; store v as velocity.
+    """
+    raise NotImplementedError("implement sgd_momentum")
+
+
+def nesterov_momentum(w, dw, config=None):
+    """Nesterov momentum, in the look-ahead form used with gradients taken at w.
+
+    config keys: as sgd_momentum (learning_rate 1e-2, momentum 0.9, velocity).
+    Each step:
+        v_prev = v
+        v = momentum * v - learning_rate * dw
+        next_w = w - momentum * v_prev + (1 + momentum) * v
+    """
+    raise NotImplementedError("implement nesterov_momentum")
+
+
+def adagrad(w, dw, config=None):
+    """AdaGrad: per-parameter step sizes scaled by the history of squared gradients.
+
+    config keys:
+    - learning_rate (default 1e-2); epsilon (default 1e-8)
+    - cache: the state, the running sum of dw ** 2; starts at zeros when missing
+    Each step: cache += dw ** 2; next_w = w - learning_rate * dw / (sqrt(cache) + epsilon).
+    """
+    raise NotImplementedError("implement adagrad")
+
+
+def rmsprop(w, dw, config=None):
+    """RMSProp: a moving average of squared gradients scales the step.
+
+    config keys:
+    - learning_rate (default 1e-2); decay_rate (default 0.99); epsilon (default 1e-8)
+    - cache: the state, the moving average of dw ** 2; starts at zeros when missing
+    Each step: cache = decay_rate * cache + (1 - decay_rate) * dw ** 2;
+    next_w = w - learning_rate * dw / (sqrt(cache) + epsilon).
+    """
+    raise NotImplementedError("implement rmsprop")
+
+
+def adam(w, dw, config=None):
+    """Adam: moving averages of the gradient and of its square, with bias correction.
+
+    config keys:
+    - learning_rate (default 1e-3); beta1 (default 0.9); beta2 (default 0.999);
+      epsilon (default 1e-8)
+    - m, v: the state, moving averages of dw and dw ** 2; start at zeros when missing
+    - t: the step count; starts at 0 and is incremented BEFORE the bias correction
+    Each step:
+        t = t + 1
+        m = beta1 * m + (1 - beta1) * dw
+        v = beta2 * v + (1 - beta2) * dw ** 2
+        m_hat = m / (1 - beta1 ** t); v_hat = v / (1 - beta2 ** t)
+        next_w = w - learning_rate * m_hat / (sqrt(v_hat) + epsilon)
+    """
+    raise NotImplementedError("implement adam")

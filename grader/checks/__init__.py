@@ -1,6 +1,7 @@
 """The checks grading tests are built from. Each failure raises CheckFailed with a message for
 the student: what was expected, what was found, and what to look at."""
 
+from grader.checks.backward import assert_backward
 from grader.checks.compare import assert_close, rel_error
 from grader.checks.failure import CheckFailed, depends_on
 from grader.checks.gradients import assert_gradient, numerical_gradient
@@ -9,6 +10,7 @@ from grader.checks.values import expect_array, expect_dict, expect_number, expec
 
 __all__ = [
     "CheckFailed",
+    "assert_backward",
     "assert_close",
     "assert_gradient",
     "assert_unchanged",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -20,10 +21,12 @@ def describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}" if isinstance(value, int | float) else repr(value)
 
 
-def expect_tuple(value: Any, length: int, what: str) -> tuple[Any, ...]:
-    """``what`` must be a tuple (or list) of ``length`` items, e.g. ``(out, cache)``."""
-    if not isinstance(value, tuple | list) or len(value) != length:
-        raise CheckFailed(f"{what}: expected a tuple of {length} items, got {describe(value)}")
+def expect_tuple(value: Any, names: Sequence[str], function: str) -> tuple[Any, ...]:
+    """``function`` must have returned a tuple (or list) of the values ``names``."""
+    if not isinstance(value, tuple | list) or len(value) != len(names):
+        raise CheckFailed(
+            f"{function} should return a tuple ({', '.join(names)}); it returned {describe(value)}"
+        )
     return tuple(value)
 
 

@@ -203,8 +203,8 @@ def _meta(item: pytest.Item) -> TestMeta:
 
 
 def _name(item: pytest.Item, first_line: str) -> str:
-    """The docstring's first line, ``{param}`` fields filled in; the case id added unless every
-    parameter appears in the name already."""
+    """The docstring's first line with ``{param}`` fields filled in, then, in brackets, the case
+    ids of the parametrizations that the name does not already show."""
     callspec = getattr(item, "callspec", None)
     if callspec is None:
         return first_line
@@ -212,8 +212,42 @@ def _name(item: pytest.Item, first_line: str) -> str:
     try:
         name = first_line.format(**callspec.params) if fields else first_line
     except (KeyError, IndexError, ValueError):
-        return f"{first_line} [{callspec.id}]"
-    return name if set(callspec.params) <= fields else f"{name} [{callspec.id}]"
+        name, fields = first_line, set()
+    segments = []
+    for marker in reversed(list(item.iter_markers("parametrize"))):
+        argnames = marker.args[0]
+        names = [n.strip() for n in argnames.split(",")] if isinstance(argnames, str) else argnames
+        if fields & set(names):  # the name already says which case of this mark it is
+            continue
+        segment = _case_segment(marker, names, callspec.params)
+        if segment:
+            segments.append(segment)
+    return f"{name} [{', '.join(segments)}]" if segments else name
+
+
+def _case_segment(marker: pytest.Mark, names: list[str], params: dict[str, Any]) -> str | None:
+    """This item's id within one ``parametrize`` mark: its ``ids`` entry or its values."""
+    argvalues = list(marker.args[1]) if len(marker.args) > 1 else []
+    for index, entry in enumerate(argvalues):
+        explicit = getattr(entry, "id", None)
+        values = getattr(entry, "values", entry)
+        values = values if len(names) > 1 or hasattr(entry, "values") else (values,)
+        if len(values) == len(names) and all(
+            params.get(n, object()) is v for n, v in zip(names, values, strict=True)
+        ):
+            ids = marker.kwargs.get("ids")
+            if explicit is not None:
+                return str(explicit)
+            if ids is not None and not callable(ids):
+                return str(list(ids)[index])
+            return "-".join(_case_id(params[n], n, index) for n in names)
+    return None
+
+
+def _case_id(value: object, argname: str, index: int) -> str:
+    if value is None or isinstance(value, str | int | float | bool):
+        return f"{argname}={value}"
+    return f"{argname}#{index + 1}"
 
 
 def _status(report: pytest.TestReport) -> str:

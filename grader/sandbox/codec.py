@@ -38,6 +38,14 @@ class Ref:
         return f"<student object of type {self.type_name}>"
 
 
+@dataclass(frozen=True)
+class Seed:
+    """Stands for ``numpy.random.default_rng(value)``, made in the worker: a Generator itself
+    cannot cross, but a test can hand student code one this way (``xavier_init(..., rng)``)."""
+
+    value: int
+
+
 def encode(value: Any, keep: Callable[[Any], Ref] | None = None) -> bytes:
     """Serialise ``value``; values that cannot cross are handed to ``keep`` (or rejected)."""
     blobs: list[bytes] = []
@@ -87,6 +95,8 @@ def _to_tree(value: Any, blobs: list[bytes], keep: Callable[[Any], Ref] | None, 
         return value
     if kind is Ref:
         return {"$ref": value.id, "type": value.type_name}
+    if kind is Seed:
+        return {"$rng": int(value.value)}
     if kind in (tuple, list):
         items = [_to_tree(v, blobs, keep, depth + 1) for v in value]
         return {"$tuple": items} if kind is tuple else items
@@ -119,6 +129,8 @@ def _from_tree(tree: Any, blobs: list[memoryview], depth: int) -> Any:
         return tuple(_from_tree(v, blobs, depth + 1) for v in tree["$tuple"])
     if "$dict" in tree and type(tree["$dict"]) is dict:
         return {k: _from_tree(v, blobs, depth + 1) for k, v in tree["$dict"].items()}
+    if "$rng" in tree and type(tree["$rng"]) is int:
+        return Seed(tree["$rng"])
     if "$ref" in tree and type(tree["$ref"]) is int and type(tree.get("type")) is str:
         return Ref(tree["$ref"], tree["type"])
     if "$nd" in tree and type(tree["$nd"]) is int and 0 <= tree["$nd"] < len(blobs):

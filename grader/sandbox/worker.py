@@ -14,6 +14,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from grader.sandbox import channel, codec
 
 
@@ -41,6 +43,8 @@ class Worker:
 
     def resolve(self, value: Any) -> Any:
         """Swap references received from the grader back for the objects they stand for."""
+        if isinstance(value, codec.Seed):
+            return np.random.default_rng(value.value)
         if isinstance(value, codec.Ref):
             if value.id not in self.objects:
                 raise Failure("bad_value", f"{value!r} is no longer available")

@@ -1,0 +1,153 @@
+import numpy as np
+import pytest
+
+from grader.checks import (
+    CheckFailed,
+    assert_backward,
+    assert_close,
+    assert_unchanged,
+    expect_dict,
+    expect_tuple,
+)
+
+GRADS = ("dx", "dgamma", "dbeta")
+
+
+def norm_inputs(rng, shape, channels):
+    return {
+        "x": 3.0 + 2.0 * rng.standard_normal(shape),
+        "gamma": rng.uniform(0.5, 1.5, channels),
+        "beta": rng.standard_normal(channels),
+    }
+
+
+def test_batchnorm_forward_train(student, reference, rng, tolerance):
+    """batchnorm_forward: train-mode out matches the reference, inputs unchanged"""
+    inputs = norm_inputs(rng, (8, 5), 5)
+    args = (*inputs.values(), {"mode": "train"})
+    call = student.layers.batchnorm_forward.trace(*args)
+    out, _ = expect_tuple(call.value, ("out", "cache"), "batchnorm_forward")
+    expected, _ = reference.layers.batchnorm_forward(*inputs.values(), {"mode": "train"})
+    hint = " (use the biased variance: divide by N)"
+    assert_close(out, expected, f"out{hint}", tolerance("forward"))
+    assert_unchanged(list(inputs.values()), call.args[:3], list(inputs), "batchnorm_forward")
+
+
+@pytest.mark.parametrize(
+    "function, shape", [("batchnorm_forward", (8, 3)), ("spatial_batchnorm_forward", (4, 3, 2, 3))]
+)
+def test_running_averages(student, reference, rng, tolerance, function, shape):
+    """{function}: writes the running mean and variance into bn_param"""
+    student_param = {"mode": "train", "momentum": 0.8}
+    expected_param = dict(student_param)
+    for step in range(1, 3):
+        inputs = norm_inputs(rng, shape, 3)
+        call = getattr(student.layers, function).trace(*inputs.values(), student_param)
+        getattr(reference.layers, function)(*inputs.values(), expected_param)
+        student_param = expect_dict(call.args[3], "bn_param after the call")
+        for key in ("running_mean", "running_var"):
+            if key not in student_param:
+                raise CheckFailed(f"{function} did not write {key} into bn_param")
+            what = (
+                f"bn_param['{key}'] after {step} step{'s' * (step > 1)} "
+                "(momentum * running + (1 - momentum) * batch, biased variance)"
+            )
+            assert_close(student_param[key], expected_param[key], what, tolerance("forward"))
+
+
+@pytest.mark.parametrize(
+    "function, shape", [("batchnorm_forward", (6, 3)), ("spatial_batchnorm_forward", (2, 3, 2, 2))]
+)
+def test_test_mode_uses_running_averages(student, reference, rng, tolerance, function, shape):
+    """{function}: test mode normalises with the running averages"""
+    inputs = norm_inputs(rng, shape, 3)
+    param = {
+        "mode": "test",
+        "running_mean": rng.standard_normal(3),
+        "running_var": rng.uniform(0.5, 2.0, 3),
+    }
+    call = getattr(student.layers, function).trace(*inputs.values(), param)
+    out, _ = expect_tuple(call.value, ("out", "cache"), function)
+    expected, _ = getattr(reference.layers, function)(*inputs.values(), dict(param))
+    assert_close(out, expected, "out in test mode", tolerance("forward"))
+    after = expect_dict(call.args[3], "bn_param after the call")
+    for key in ("running_mean", "running_var"):
+        assert_close(
+            after.get(key), param[key], f"bn_param['{key}'] (test mode must not update it)", 0.0
+        )
+
+
+@pytest.mark.parametrize("backward", ["batchnorm_backward", "batchnorm_backward_alt"])
+@pytest.mark.parametrize("grad", GRADS)
+def test_batchnorm_backward(student, reference, rng, tolerance, backward, grad):
+    """{backward}: {grad} matches the numerical gradient"""
+    inputs = norm_inputs(rng, (6, 4), 4)
+    assert_backward(
+        student.layers,
+        reference.layers,
+        ("batchnorm_forward", backward),
+        inputs,
+        [{"mode": "train"}],
+        grad=grad,
+        returns=GRADS,
+        dout=rng.standard_normal((6, 4)),
+        tolerance=tolerance("gradient"),
+    )
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_layernorm_forward(student, reference, rng, tolerance, n):
+    """layernorm_forward: out matches the reference (N={n}), inputs unchanged"""
+    inputs = norm_inputs(rng, (n, 6), 6)
+    call = student.layers.layernorm_forward.trace(*inputs.values(), {})
+    out, _ = expect_tuple(call.value, ("out", "cache"), "layernorm_forward")
+    expected, _ = reference.layers.layernorm_forward(*inputs.values(), {})
+    assert_close(out, expected, "out (normalise each row over its features)", tolerance("forward"))
+    assert_unchanged(list(inputs.values()), call.args[:3], list(inputs), "layernorm_forward")
+
+
+@pytest.mark.parametrize("grad", GRADS)
+def test_layernorm_backward(student, reference, rng, tolerance, grad):
+    """layernorm_backward: {grad} matches the numerical gradient"""
+    inputs = norm_inputs(rng, (4, 5), 5)
+    assert_backward(
+        student.layers,
+        reference.layers,
+        ("layernorm_forward", "layernorm_backward"),
+        inputs,
+        [{"eps": 1e-5}],
+        grad=grad,
+        returns=GRADS,
+        dout=rng.standard_normal((4, 5)),
+        tolerance=tolerance("gradient"),
+    )
+
+
+def test_spatial_batchnorm_forward(student, reference, rng, tolerance):
+    """spatial_batchnorm_forward: train-mode out matches the reference, inputs unchanged"""
+    inputs = norm_inputs(rng, (3, 4, 2, 3), 4)
+    call = student.layers.spatial_batchnorm_forward.trace(*inputs.values(), {"mode": "train"})
+    out, _ = expect_tuple(call.value, ("out", "cache"), "spatial_batchnorm_forward")
+    expected, _ = reference.layers.spatial_batchnorm_forward(*inputs.values(), {"mode": "train"})
+    hint = " (normalise each channel over N, H and W)"
+    assert_close(out, expected, f"out{hint}", tolerance("forward"))
+    assert_unchanged(
+        list(inputs.values()), call.args[:3], list(inputs), "spatial_batchnorm_forward"
+    )
+
+
+@pytest.mark.parametrize("grad", GRADS)
+def test_spatial_batchnorm_backward(student, reference, rng, tolerance, grad):
+    """spatial_batchnorm_backward: {grad} matches the numerical gradient"""
+    inputs = norm_inputs(rng, (2, 3, 3, 2), 3)
+    assert_backward(
+        student.layers,
+        reference.layers,
+        ("spatial_batchnorm_forward", "spatial_batchnorm_backward"),
+        inputs,
+        [{"mode": "train"}],
+        grad=grad,
+        returns=GRADS,
+        dout=rng.standard_normal((2, 3, 3, 2)),
+        tolerance=tolerance("gradient"),
+    )

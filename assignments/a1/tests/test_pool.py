@@ -1,0 +1,91 @@
+import numpy as np
+import pytest
+
+from grader.checks import (
+    CheckFailed,
+    assert_backward,
+    assert_close,
+    assert_unchanged,
+    expect_array,
+    expect_tuple,
+)
+
+# (x shape, pool height, pool width, stride), by case name.
+BASIC = {"2x2 windows, stride 2": ((2, 3, 4, 4), 2, 2, 2)}
+EDGE = {
+    "2x3 windows that do not tile the input": ((1, 2, 5, 7), 2, 3, 2),
+    "overlapping windows, stride 1": ((2, 2, 3, 4), 2, 2, 1),
+}
+KINDS = ["max", "avg"]
+
+
+def distinct(rng, shape):
+    """Values at least 0.05 apart: no ties in a window, and a perturbation of 1e-6 never moves
+    a window's maximum (max pooling's kinks)."""
+    size = int(np.prod(shape))
+    return (rng.permutation(size) * 0.05 - size * 0.025).reshape(shape)
+
+
+def check_forward(student, reference, rng, tolerance, kind, x_shape, ph, pw, stride):
+    x = distinct(rng, x_shape)
+    param = {"pool_height": ph, "pool_width": pw, "stride": stride}
+    function = f"{kind}_pool_forward_naive"
+    call = getattr(student.layers, function).trace(x, param)
+    out, _ = expect_tuple(call.value, ("out", "cache"), function)
+    expected, _ = getattr(reference.layers, function)(x, dict(param))
+    out = expect_array(out, "out")
+    if out.shape != expected.shape:
+        raise CheckFailed(
+            f"out has shape {out.shape}; expected {expected.shape} for x {x_shape}, "
+            f"{ph}x{pw} windows, stride {stride}: H' = 1 + (H - pool_height) // stride"
+        )
+    assert_close(out, expected, "out", tolerance("forward"))
+    assert_unchanged((x,), call.args[:1], ("x",), function)
+
+
+def check_backward(student, reference, rng, tolerance, kind, x_shape, ph, pw, stride):
+    x = distinct(rng, x_shape)
+    param = {"pool_height": ph, "pool_width": pw, "stride": stride}
+    forward = f"{kind}_pool_forward_naive"
+    out, _ = getattr(reference.layers, forward)(x, dict(param))
+    assert_backward(
+        student.layers,
+        reference.layers,
+        (forward, f"{kind}_pool_backward_naive"),
+        {"x": x},
+        [param],
+        grad="dx",
+        returns=("dx",),
+        dout=rng.standard_normal(out.shape),
+        tolerance=tolerance("gradient"),
+    )
+
+
+@pytest.mark.parametrize("x_shape, ph, pw, stride", BASIC.values(), ids=BASIC.keys())
+@pytest.mark.parametrize("kind", KINDS)
+def test_pool_forward(student, reference, rng, tolerance, kind, x_shape, ph, pw, stride):
+    """{kind}_pool_forward_naive: out matches the reference, x unchanged"""
+    check_forward(student, reference, rng, tolerance, kind, x_shape, ph, pw, stride)
+
+
+@pytest.mark.parametrize("x_shape, ph, pw, stride", EDGE.values(), ids=EDGE.keys())
+@pytest.mark.parametrize("kind", KINDS)
+def test_pool_forward_edge_cases(student, reference, rng, tolerance, kind, x_shape, ph, pw, stride):
+    """{kind}_pool_forward_naive: out matches the reference"""
+    check_forward(student, reference, rng, tolerance, kind, x_shape, ph, pw, stride)
+
+
+@pytest.mark.parametrize("x_shape, ph, pw, stride", BASIC.values(), ids=BASIC.keys())
+@pytest.mark.parametrize("kind", KINDS)
+def test_pool_backward(student, reference, rng, tolerance, kind, x_shape, ph, pw, stride):
+    """{kind}_pool_backward_naive: dx matches the numerical gradient"""
+    check_backward(student, reference, rng, tolerance, kind, x_shape, ph, pw, stride)
+
+
+@pytest.mark.parametrize("x_shape, ph, pw, stride", EDGE.values(), ids=EDGE.keys())
+@pytest.mark.parametrize("kind", KINDS)
+def test_pool_backward_edge_cases(
+    student, reference, rng, tolerance, kind, x_shape, ph, pw, stride
+):
+    """{kind}_pool_backward_naive: dx matches the numerical gradient"""
+    check_backward(student, reference, rng, tolerance, kind, x_shape, ph, pw, stride)

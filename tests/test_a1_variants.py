@@ -1,0 +1,38 @@
+"""Realistic buggy submissions lose points on the right functions only; correct submissions
+written differently from the reference get full marks."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SOLUTION, by_group, graded
+from fixtures.a1_variants import BUGGY, CORRECT, Variant
+
+
+@pytest.fixture(scope="module")
+def reference_totals():
+    return by_group(graded(SOLUTION))
+
+
+def test_every_function_has_a_buggy_variant(reference_totals):
+    covered = {function for variant in BUGGY for function in variant.affects}
+    primary = {variant.name.split()[0] for variant in BUGGY}
+    assert primary == set(reference_totals), set(reference_totals) ^ primary
+    assert covered == set(reference_totals)
+
+
+@pytest.mark.parametrize("variant", BUGGY, ids=[v.name for v in BUGGY])
+def test_buggy_variant_loses_points_on_its_functions_only(
+    variant: Variant, tmp_path, reference_totals
+):
+    results = graded(variant.write(tmp_path / "submission"))
+    totals = by_group(results)
+    lost = {group for group, (score, _) in totals.items() if score < reference_totals[group][0]}
+    assert lost == variant.affects, [
+        (t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]
+    ]
+
+
+@pytest.mark.parametrize("variant", CORRECT, ids=[v.name for v in CORRECT])
+def test_correct_variant_gets_full_marks(variant: Variant, tmp_path):
+    results = graded(variant.write(tmp_path / "submission"))
+    assert [(t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]] == []
