@@ -12,6 +12,7 @@ import numpy as np
 from grader.checks.compare import rel_error
 from grader.checks.failure import CheckFailed, depends_on
 from grader.checks.gradients import assert_gradient
+from grader.checks.inputs import assert_unchanged
 from grader.checks.values import expect_tuple
 
 
@@ -41,7 +42,9 @@ def assert_backward(
     with depends_on(backward, forward):
         returned = getattr(student, forward)(*args, *copy.deepcopy(list(extra)))
         out, cache = expect_tuple(returned, ("out", "cache"), forward)
-    value = getattr(student, backward)(dout, cache)
+    call = getattr(student, backward).trace(dout, cache)
+    assert_unchanged((dout,), call.args[:1], ("dout",), backward)
+    value = call.value
     if len(returns) > 1:
         value = expect_tuple(value, returns, backward)[list(returns).index(grad)]
     position = list(inputs).index(grad[1:])

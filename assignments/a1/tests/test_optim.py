@@ -4,6 +4,7 @@ import pytest
 from grader.checks import (
     CheckFailed,
     assert_close,
+    assert_unchanged,
     expect_array,
     expect_dict,
     expect_number,
@@ -39,8 +40,9 @@ def run_steps(student, reference, rng, tolerance, rule, config, steps):
     expected_w, expected_config = w.copy(), None if config is None else dict(config)
     for step in range(1, steps + 1):
         dw = rng.standard_normal(w.shape)
-        returned = getattr(student.optim, rule)(w, dw, config)
-        w, config = expect_tuple(returned, ("next_w", "config"), rule)
+        call = getattr(student.optim, rule).trace(w, dw, config)
+        assert_unchanged((dw,), call.args[1:2], ("dw",), rule)
+        w, config = expect_tuple(call.value, ("next_w", "config"), rule)
         expected_w, expected_config = getattr(reference.optim, rule)(
             expected_w, dw, expected_config
         )
