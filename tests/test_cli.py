@@ -50,3 +50,19 @@ def test_bad_manifest_is_a_one_line_error(tmp_path, capsys):
     (tmp_path / "manifest.yaml").write_text("name: x\nfiles:\n  required: [a.py]\ncolor: 1\n")
     assert main(["grade", str(SOLUTION), "--assignment", str(tmp_path)]) == 2
     assert "line 4: unknown key 'color'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "kind, expected",
+    [("bad-zip", "Your submission could not be read"), ("bad-assignment", "staff side")],
+)
+def test_errors_still_write_a_valid_results_file(tmp_path, kind, expected):
+    broken = tmp_path / "submission.zip"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    submission = str(broken) if kind == "bad-zip" else str(SOLUTION)
+    assignment = "a1" if kind == "bad-zip" else "a9"
+    output = tmp_path / "results.json"
+    assert main(["grade", submission, "-a", assignment, "-o", str(output)]) == 2
+    document = json.loads(output.read_text())
+    assert validation_errors(document) == []
+    assert document["score"] == 0 and expected in document["output"]
