@@ -55,6 +55,15 @@ SCHEMA: dict[str, Any] = {
             },
         },
         "tolerances": {"type": "object", "additionalProperties": _NUMBER},
+        "gradient_check": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "mode": {"enum": ["fast", "full"]},
+                "directions": {"type": "integer", "minimum": 1},
+                "tolerance": _POSITIVE,
+            },
+        },
         "default_visibility": {"enum": VISIBILITIES},
         "tests": {
             "type": "object",
@@ -92,6 +101,10 @@ class Manifest:
     total_time: float = 480.0
     memory_mb: int = 1024
     tolerances: dict[str, float] = field(default_factory=dict)
+    #: How gradients are checked: "fast" (directional derivatives) or "full" (every element).
+    gradient_mode: str = "fast"
+    gradient_directions: int = 2
+    gradient_tolerance: float = 1e-6
     default_visibility: str = "visible"
     tests: dict[str, TestSettings] = field(default_factory=dict)
     #: Line of each key under ``tests``, to point at it when it matches no test.
@@ -147,6 +160,7 @@ def load(path: Path) -> Manifest:
 
 def _build(path: Path, root: yaml.Node, data: dict[str, Any]) -> Manifest:
     limits = data.get("limits", {})
+    gradient = data.get("gradient_check", {})
     tests = {
         key: TestSettings(points=value) if not isinstance(value, dict) else TestSettings(**value)
         for key, value in data.get("tests", {}).items()
@@ -167,6 +181,9 @@ def _build(path: Path, root: yaml.Node, data: dict[str, Any]) -> Manifest:
         total_time=float(limits.get("total_time", Manifest.total_time)),
         memory_mb=int(limits.get("memory_mb", Manifest.memory_mb)),
         tolerances={k: float(v) for k, v in data.get("tolerances", {}).items()},
+        gradient_mode=gradient.get("mode", Manifest.gradient_mode),
+        gradient_directions=int(gradient.get("directions", Manifest.gradient_directions)),
+        gradient_tolerance=float(gradient.get("tolerance", Manifest.gradient_tolerance)),
         default_visibility=data.get("default_visibility", "visible"),
         tests=tests,
         test_lines={key: _line(root, ["tests", key], key=True) for key in tests},

@@ -27,9 +27,9 @@ def test_buggy_variant_loses_points_on_its_functions_only(
     results = graded(variant.write(tmp_path / "submission"))
     totals = by_group(results)
     lost = {group for group, (score, _) in totals.items() if score < reference_totals[group][0]}
-    assert lost == variant.affects, [
-        (t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]
-    ]
+    failed = [(t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]]
+    assert lost == variant.affects, failed
+    assert any(variant.says in output for _, output in failed), (variant.says, failed)
 
 
 @pytest.mark.parametrize("variant", CORRECT, ids=[v.name for v in CORRECT])

@@ -1,18 +1,18 @@
 """The checks grading tests are built from. Each failure raises CheckFailed with a message for
 the student: what was expected, what was found, and what to look at."""
 
-from grader.checks.backward import assert_backward
 from grader.checks.compare import assert_close, rel_error
 from grader.checks.failure import CheckFailed, depends_on
-from grader.checks.gradients import assert_gradient, numerical_gradient
+from grader.checks.gradcheck import GradientChecker
+from grader.checks.gradients import Objective, numerical_gradient
 from grader.checks.inputs import assert_unchanged
 from grader.checks.values import expect_array, expect_dict, expect_number, expect_tuple
 
 __all__ = [
     "CheckFailed",
-    "assert_backward",
+    "GradientChecker",
+    "Objective",
     "assert_close",
-    "assert_gradient",
     "assert_unchanged",
     "depends_on",
     "expect_array",

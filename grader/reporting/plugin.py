@@ -21,12 +21,14 @@ import numpy as np
 import pytest
 
 from grader.checks.failure import CheckFailed
+from grader.checks.gradcheck import GradientChecker
 from grader.manifest import Manifest, ManifestError
 from grader.reference import Reference
 from grader.reporting.outcomes import Outcome, TestMeta, build_results
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.proxy import Sandbox, Student
 
+_CHECKER = pytest.StashKey[GradientChecker]()
 _GROUP = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*:")
 
 
@@ -71,6 +73,16 @@ class GradingPlugin:
     def tolerance(self) -> Callable[[str], float]:
         """``tolerance("name")``: a tolerance from the manifest."""
         return self.manifest.tolerance
+
+    @pytest.fixture
+    def gradcheck(
+        self, request: pytest.FixtureRequest, rng: np.random.Generator
+    ) -> GradientChecker:
+        """The gradient checker, configured by the manifest's ``gradient_check``."""
+        m = self.manifest
+        checker = GradientChecker(m.gradient_tolerance, rng, m.gradient_mode, m.gradient_directions)
+        request.node.stash[_CHECKER] = checker
+        return checker
 
     @pytest.fixture(name="manifest")
     def manifest_fixture(self) -> Manifest:
@@ -120,6 +132,9 @@ class GradingPlugin:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
+        checker = item.stash.get(_CHECKER, None)
+        if checker is not None and call.when == "call":
+            report.grader_extra = {"gradient_evaluations": checker.evaluations}
         if call.excinfo is not None:
             # Plain attributes travel into SubtestReports, which pytest copies from this report.
             report.grader_message = explain(call.excinfo.value)
@@ -159,7 +174,8 @@ class GradingPlugin:
             fraction = float(score) / meta.weight
         self.outcomes.append(
             Outcome(meta, status, _message(report), subtest=subtest, fraction=fraction,
-                    leaderboard_value=leaderboard, duration=report.duration)
+                    leaderboard_value=leaderboard, duration=report.duration,
+                    extra=getattr(report, "grader_extra", {}))
         )  # fmt: skip
 
     def pytest_sessionfinish(self) -> None:

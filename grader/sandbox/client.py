@@ -104,17 +104,36 @@ class Worker:
 
         Raises a StudentCodeError subclass when the student's code fails in any way.
         """
-        if not self.alive:
-            self.start()
         request = {
             "op": "call", "module": module, "function": function,
             "args": tuple(args), "kwargs": dict(kwargs or {}), "return_args": return_args,
         }  # fmt: skip
-        reply = self._exchange(request, self.limits.call_timeout, function)
+        reply = self._request(request)
+        return CallResult(reply.get("value"), reply.get("args"), reply.get("kwargs"))
+
+    def objective(
+        self, module: str, function: str, calls: list[tuple[Any, ...]], output: int | None,
+        weights: Any,
+    ) -> list[float]:  # fmt: skip
+        """``sum(function(*args)[output] * weights)`` for each argument tuple, in one round trip."""
+        request = {
+            "op": "objective", "module": module, "function": function,
+            "calls": [tuple(c) for c in calls], "output": output, "weights": weights,
+        }  # fmt: skip
+        values = self._request(request).get("value")
+        if type(values) is not list or not all(type(v) is float for v in values):
+            raise BadValue(f"{function} sent back malformed values")
+        return values
+
+    def _request(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send a request (starting the worker if needed); a failure reply raises."""
+        if not self.alive:
+            self.start()
+        reply = self._exchange(request, self.limits.call_timeout, request["function"])
         if not reply.get("ok"):
             error = ERROR_KINDS.get(reply.get("kind"), WorkerCrashed)
             raise error(_join(reply.get("message"), reply.get("details")))
-        return CallResult(reply.get("value"), reply.get("args"), reply.get("kwargs"))
+        return reply
 
     def _exchange(self, request: dict[str, Any] | None, timeout: float, what: str) -> dict:
         deadline = time.monotonic() + timeout

@@ -23,8 +23,15 @@ class Sandbox:
     def call(
         self, module: str, function: str, args: tuple, kwargs: dict, **options: Any
     ) -> CallResult:
+        return self._guarded(self._worker.call, module, function, args, kwargs, **options)
+
+    def objective(self, module: str, function: str, *args: Any) -> list[float]:
+        return self._guarded(self._worker.objective, module, function, *args)
+
+    def _guarded(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a worker request, marking the worker for replacement if student code failed."""
         try:
-            return self._worker.call(module, function, args, kwargs, **options)
+            return method(*args, **kwargs)
         except StudentCodeError:
             self._tainted = True
             raise
@@ -75,6 +82,13 @@ class FunctionProxy:
     def trace(self, *args: Any, **kwargs: Any) -> CallResult:
         """Call, and also return the arguments as the function left them (mutation checks)."""
         return self._sandbox.call(self._module, self.__name__, args, kwargs, return_args=True)
+
+    def objective(
+        self, calls: list[tuple[Any, ...]], output: int | None = 0, weights: Any = None
+    ) -> list[float]:
+        """``sum(f(*args)[output] * weights)`` for each argument tuple, in one round trip: the
+        batched evaluations of a numerical derivative of student code."""
+        return self._sandbox.objective(self._module, self.__name__, calls, output, weights)
 
     def __repr__(self) -> str:
         return f"<student function {self._module}.{self.__name__}>"

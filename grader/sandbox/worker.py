@@ -79,33 +79,52 @@ class Worker:
                 self.student_traceback(exc),
             ) from None
 
-    def call(self, request: dict[str, Any]) -> dict[str, Any]:
-        module_name, function_name = request["module"], request["function"]
-        module = self.module(module_name)
-        function = getattr(module, function_name, None)
+    def function(self, module_name: str, function_name: str) -> Any:
+        function = getattr(self.module(module_name), function_name, None)
         if not callable(function):
             raise Failure(
                 "missing_function", f"{module_name}.py does not define a function {function_name}"
             )
-        args = self.resolve(request["args"])
-        kwargs = self.resolve(request["kwargs"])
+        return function
+
+    def invoke(self, function: Any, args: Any, kwargs: Any) -> Any:
+        """Run student code, turning whatever it raises into a Failure."""
+        name = function.__name__ if hasattr(function, "__name__") else "the function"
         try:
-            value = function(*args, **kwargs)
+            return function(*args, **kwargs)
         except NotImplementedError:
             raise Failure(
-                "not_implemented",
-                f"{function_name} is not implemented yet (it raises NotImplementedError)",
+                "not_implemented", f"{name} is not implemented yet (it raises NotImplementedError)"
             ) from None
-        except BaseException as exc:
+        except BaseException as exc:  # SystemExit too: it is the student's
             raise Failure(
-                "exception",
-                f"{function_name} raised {_describe(exc)}",
-                self.student_traceback(exc),
+                "exception", f"{name} raised {_describe(exc)}", self.student_traceback(exc)
             ) from None
-        reply: dict[str, Any] = {"ok": True, "value": value}
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        function = self.function(request["module"], request["function"])
+        args, kwargs = self.resolve(request["args"]), self.resolve(request["kwargs"])
+        reply: dict[str, Any] = {"ok": True, "value": self.invoke(function, args, kwargs)}
         if request.get("return_args"):
             reply["args"], reply["kwargs"] = args, kwargs
         return reply
+
+    def objective(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``sum(f(*args)[output] * weights)`` for each argument list: a batch of evaluations of
+        a numerical derivative in one round trip."""
+        function = self.function(request["module"], request["function"])
+        output, weights = request["output"], request["weights"]
+        values = []
+        for args in request["calls"]:
+            value = self.invoke(function, self.resolve(args), {})
+            try:
+                value = np.asarray(value[output] if output is not None else value, np.float64)
+                values.append(float(np.sum(value * weights) if weights is not None else value))
+            except Exception as exc:  # whatever the student returned
+                raise Failure(
+                    "bad_value", f"{request['function']} returned something unusable: {exc}"
+                ) from None
+        return {"ok": True, "value": values}
 
     def student_traceback(self, exc: BaseException) -> str:
         """The traceback lines that point into the submission, with paths made relative."""
@@ -144,7 +163,8 @@ def serve(worker: Worker, read_fd: int, write_fd: int) -> None:
         except channel.ChannelClosed:
             return
         try:
-            payload = codec.encode(worker.call(request), keep=worker.keep)
+            handler = worker.objective if request.get("op") == "objective" else worker.call
+            payload = codec.encode(handler(request), keep=worker.keep)
         except codec.CodecError as exc:
             payload = _failure(
                 Failure(

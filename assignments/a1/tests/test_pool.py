@@ -3,7 +3,6 @@ import pytest
 
 from grader.checks import (
     CheckFailed,
-    assert_backward,
     assert_close,
     assert_unchanged,
     expect_array,
@@ -43,12 +42,12 @@ def check_forward(student, reference, rng, tolerance, kind, x_shape, ph, pw, str
     assert_unchanged((x,), call.args[:1], ("x",), function)
 
 
-def check_backward(student, reference, rng, tolerance, kind, x_shape, ph, pw, stride):
+def check_backward(student, reference, rng, gradcheck, kind, x_shape, ph, pw, stride):
     x = distinct(rng, x_shape)
     param = {"pool_height": ph, "pool_width": pw, "stride": stride}
     forward = f"{kind}_pool_forward_naive"
     out, _ = getattr(reference.layers, forward)(x, dict(param))
-    assert_backward(
+    gradcheck.backward(
         student.layers,
         reference.layers,
         (forward, f"{kind}_pool_backward_naive"),
@@ -57,7 +56,6 @@ def check_backward(student, reference, rng, tolerance, kind, x_shape, ph, pw, st
         grad="dx",
         returns=("dx",),
         dout=rng.standard_normal(out.shape),
-        tolerance=tolerance("gradient"),
     )
 
 
@@ -77,15 +75,15 @@ def test_pool_forward_edge_cases(student, reference, rng, tolerance, kind, x_sha
 
 @pytest.mark.parametrize("x_shape, ph, pw, stride", BASIC.values(), ids=BASIC.keys())
 @pytest.mark.parametrize("kind", KINDS)
-def test_pool_backward(student, reference, rng, tolerance, kind, x_shape, ph, pw, stride):
+def test_pool_backward(student, reference, rng, gradcheck, kind, x_shape, ph, pw, stride):
     """{kind}_pool_backward_naive: dx matches the numerical gradient"""
-    check_backward(student, reference, rng, tolerance, kind, x_shape, ph, pw, stride)
+    check_backward(student, reference, rng, gradcheck, kind, x_shape, ph, pw, stride)
 
 
 @pytest.mark.parametrize("x_shape, ph, pw, stride", EDGE.values(), ids=EDGE.keys())
 @pytest.mark.parametrize("kind", KINDS)
 def test_pool_backward_edge_cases(
-    student, reference, rng, tolerance, kind, x_shape, ph, pw, stride
+    student, reference, rng, gradcheck, kind, x_shape, ph, pw, stride
 ):
     """{kind}_pool_backward_naive: dx matches the numerical gradient"""
-    check_backward(student, reference, rng, tolerance, kind, x_shape, ph, pw, stride)
+    check_backward(student, reference, rng, gradcheck, kind, x_shape, ph, pw, stride)
