@@ -134,7 +134,10 @@ class GradingPlugin:
         report = yield
         checker = item.stash.get(_CHECKER, None)
         if checker is not None and call.when == "call":
-            report.grader_extra = {"gradient_evaluations": checker.evaluations}
+            report.grader_extra = {
+                "gradient_evaluations": checker.evaluations,
+                "gradient_seconds": round(checker.seconds, 6),
+            }
         if call.excinfo is not None:
             # Plain attributes travel into SubtestReports, which pytest copies from this report.
             report.grader_message = explain(call.excinfo.value)

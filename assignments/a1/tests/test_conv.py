@@ -11,8 +11,8 @@ from grader.checks import (
 # (x shape, w shape, stride, pad), by case name.
 BASIC = {"3x3 filters, stride 1, pad 1": ((2, 3, 8, 8), (4, 3, 3, 3), 1, 1)}
 EDGE = {
-    "non-square input and filters, stride 2, pad 0": ((2, 2, 7, 6), (3, 2, 3, 2), 2, 0),
-    "N=1, stride 2, pad 2": ((1, 3, 4, 5), (2, 3, 3, 3), 2, 2),
+    "non-square input and filters, stride 2, pad 0": ((3, 3, 9, 8), (4, 3, 3, 2), 2, 0),
+    "N=1, stride 2, pad 2": ((1, 3, 8, 10), (2, 3, 3, 3), 2, 2),
 }
 GRADS = ("dx", "dw", "db")
 

@@ -80,7 +80,7 @@ def test_test_mode_uses_running_averages(student, reference, rng, tolerance, fun
 @pytest.mark.parametrize("grad", GRADS)
 def test_batchnorm_backward(student, reference, rng, gradcheck, backward, grad):
     """{backward}: {grad} matches the numerical gradient"""
-    inputs = norm_inputs(rng, (6, 4), 4)
+    inputs = norm_inputs(rng, (64, 32), 32)
     gradcheck.backward(
         student.layers,
         reference.layers,
@@ -89,7 +89,7 @@ def test_batchnorm_backward(student, reference, rng, gradcheck, backward, grad):
         [{"mode": "train"}],
         grad=grad,
         returns=GRADS,
-        dout=rng.standard_normal((6, 4)),
+        dout=rng.standard_normal((64, 32)),
     )
 
 
@@ -107,7 +107,7 @@ def test_layernorm_forward(student, reference, rng, tolerance, n):
 @pytest.mark.parametrize("grad", GRADS)
 def test_layernorm_backward(student, reference, rng, gradcheck, grad):
     """layernorm_backward: {grad} matches the numerical gradient"""
-    inputs = norm_inputs(rng, (4, 5), 5)
+    inputs = norm_inputs(rng, (32, 64), 64)
     gradcheck.backward(
         student.layers,
         reference.layers,
@@ -116,7 +116,7 @@ def test_layernorm_backward(student, reference, rng, gradcheck, grad):
         [{"eps": 1e-5}],
         grad=grad,
         returns=GRADS,
-        dout=rng.standard_normal((4, 5)),
+        dout=rng.standard_normal((32, 64)),
     )
 
 
@@ -136,7 +136,7 @@ def test_spatial_batchnorm_forward(student, reference, rng, tolerance):
 @pytest.mark.parametrize("grad", GRADS)
 def test_spatial_batchnorm_backward(student, reference, rng, gradcheck, grad):
     """spatial_batchnorm_backward: {grad} matches the numerical gradient"""
-    inputs = norm_inputs(rng, (2, 3, 3, 2), 3)
+    inputs = norm_inputs(rng, (4, 4, 6, 6), 4)
     gradcheck.backward(
         student.layers,
         reference.layers,
@@ -145,5 +145,5 @@ def test_spatial_batchnorm_backward(student, reference, rng, gradcheck, grad):
         [{"mode": "train"}],
         grad=grad,
         returns=GRADS,
-        dout=rng.standard_normal((2, 3, 3, 2)),
+        dout=rng.standard_normal((4, 4, 6, 6)),
     )

@@ -10,10 +10,10 @@ from grader.checks import (
 )
 
 # (x shape, pool height, pool width, stride), by case name.
-BASIC = {"2x2 windows, stride 2": ((2, 3, 4, 4), 2, 2, 2)}
+BASIC = {"2x2 windows, stride 2": ((2, 3, 8, 8), 2, 2, 2)}
 EDGE = {
-    "2x3 windows that do not tile the input": ((1, 2, 5, 7), 2, 3, 2),
-    "overlapping windows, stride 1": ((2, 2, 3, 4), 2, 2, 1),
+    "2x3 windows that do not tile the input": ((2, 3, 9, 11), 2, 3, 2),
+    "overlapping windows, stride 1": ((2, 3, 5, 6), 2, 2, 1),
 }
 KINDS = ["max", "avg"]
 
