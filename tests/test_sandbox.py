@@ -194,3 +194,21 @@ def test_syntax_error_in_one_file_leaves_the_other_usable(student, tmp_path):
         student.optim.sgd(np.ones(1), np.ones(1))
     student._sandbox.fresh()
     assert student.layers.forward(np.ones((1, 1)), np.ones((1, 1)))[0].item() == 1.0
+
+
+def test_objective_evaluates_many_points_in_one_call(student):
+    w = np.arange(6.0).reshape(3, 2)
+    points = [(np.full((1, 3), float(k)), w) for k in range(4)]
+    weights = np.array([[1.0, -1.0]])
+    values = student.layers.forward.objective(points, 0, weights)
+    expected = [float(np.sum((p @ w) * weights)) for p, _ in points]
+    assert values == pytest.approx(expected)
+    _, calls = student.layers.backward(np.ones((1, 1)), {"x": np.ones(1)})
+    assert calls == 4  # four evaluations, all in the one worker
+
+
+def test_objective_failures_are_student_errors(student):
+    with pytest.raises(NotImplementedByStudent):
+        student.layers.todo.objective([()], None, None)
+    with pytest.raises(BadValue, match="returned something unusable"):
+        student.layers.forward.objective([(np.ones((1, 3)), np.ones((3, 2)))], 5, None)
