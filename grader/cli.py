@@ -16,6 +16,7 @@ from grader.reporting.fallback import STAFF_SIDE, failure_results
 from grader.reporting.schema import validation_errors
 from grader.reporting.table import render
 from grader.reporting.writer import write_results
+from grader.sandbox.user import SandboxUserError
 from grader.submission import SubmissionError
 
 
@@ -30,7 +31,7 @@ def _grade(args: argparse.Namespace, console: Console) -> int:
     except SubmissionError as exc:
         _write_failure(output, f"Your submission could not be read: {exc}", str(exc))
         raise
-    except (assignment.AssignmentNotFound, ManifestError) as exc:
+    except (assignment.AssignmentNotFound, ManifestError, SandboxUserError) as exc:
         _write_failure(output, STAFF_SIDE, str(exc))
         raise
     except Exception as exc:  # an internal error: keep the evidence, still write results

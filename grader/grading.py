@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import sys
 import tempfile
+import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from grader.manifest import Manifest
 from grader.reporting.plugin import GradingPlugin
 from grader.sandbox.client import Limits
 from grader.sandbox.proxy import Sandbox
+from grader.sandbox.user import SandboxUser
 from grader.submission import stage
 
 
@@ -39,12 +41,31 @@ class GradingRun:
 
 
 def grade(submission: Path, manifest: Manifest) -> GradingRun:
-    """Grade ``submission`` (folder or zip); raises SubmissionError or ManifestError."""
+    """Grade ``submission`` (folder or zip); raises SubmissionError or ManifestError.
+
+    As root, student code runs as an unprivileged user, and the assignment folder (its tests)
+    and the reference solution are first made private to root.
+    """
+    user = SandboxUser.for_this_process()
+    user.protect(*_private_folders(manifest))
     with tempfile.TemporaryDirectory(prefix="grader-") as workdir:
         staged = stage(submission, manifest.files, Path(workdir))
-        sandbox = Sandbox(
-            staged.folder, manifest.modules, Limits(manifest.call_timeout, manifest.memory_mb)
+        if user.drops_privileges:
+            _open_to_student(Path(workdir), staged.folder)
+        limits = Limits(
+            call_timeout=manifest.call_timeout,
+            memory_mb=manifest.memory_mb,
+            cpu_seconds=int(manifest.total_time) + 1,
         )
+        sandbox = Sandbox(
+            staged.folder, manifest.modules, limits, user, manifest.test_timeout,
+            time.monotonic() + manifest.total_time,
+        )  # fmt: skip
+        try:
+            sandbox.check_start()
+        except BaseException:
+            sandbox.close()
+            raise
         plugin = GradingPlugin(manifest, sandbox)
         ini = Path(workdir) / "pytest.ini"
         ini.write_text("[pytest]\n")
@@ -73,6 +94,18 @@ def grade(submission: Path, manifest: Manifest) -> GradingRun:
             + plugin.results["output"]
         )
     return GradingRun(plugin.results, plugin.staff_errors, log.getvalue())
+
+
+def _private_folders(manifest: Manifest) -> list[Path]:
+    return [manifest.folder, *([manifest.reference] if manifest.reference else [])]
+
+
+def _open_to_student(workdir: Path, folder: Path) -> None:
+    """Let the unprivileged user read (not write) the staged submission, and nothing else."""
+    workdir.chmod(0o711)
+    folder.chmod(0o755)
+    for path in folder.iterdir():
+        path.chmod(0o644)
 
 
 def _forget_test_modules(folder: Path) -> None:

@@ -50,6 +50,7 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "call_timeout": _POSITIVE,
+                "test_timeout": _POSITIVE,
                 "total_time": _POSITIVE,
                 "memory_mb": {"type": "integer", "minimum": 64},
             },
@@ -98,8 +99,9 @@ class Manifest:
     required_files: tuple[str, ...]
     optional_files: tuple[str, ...] = ()
     call_timeout: float = 10.0
+    test_timeout: float = 60.0
     total_time: float = 480.0
-    memory_mb: int = 1024
+    memory_mb: int = 512
     tolerances: dict[str, float] = field(default_factory=dict)
     #: How gradients are checked: "fast" (directional derivatives) or "full" (every element).
     gradient_mode: str = "fast"
@@ -178,6 +180,7 @@ def _build(path: Path, root: yaml.Node, data: dict[str, Any]) -> Manifest:
         required_files=tuple(required),
         optional_files=tuple(optional),
         call_timeout=float(limits.get("call_timeout", Manifest.call_timeout)),
+        test_timeout=float(limits.get("test_timeout", Manifest.test_timeout)),
         total_time=float(limits.get("total_time", Manifest.total_time)),
         memory_mb=int(limits.get("memory_mb", Manifest.memory_mb)),
         tolerances={k: float(v) for k, v in data.get("tolerances", {}).items()},

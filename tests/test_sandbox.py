@@ -144,7 +144,7 @@ def test_timeout_kills_the_worker_and_the_next_call_gets_a_fresh_one(student):
     with pytest.raises(StudentTimeout, match="did not finish within 3 s"):
         student.layers.spin()
     assert time.monotonic() - started < 10
-    student._sandbox.fresh()
+    student._sandbox.begin_test()
     assert student.optim.sgd(np.ones(2), np.ones(2))[0].tolist() == [0.0, 0.0]
 
 
@@ -157,7 +157,7 @@ def test_crash_is_reported_with_the_students_last_output(student, function, text
         getattr(student.layers, function)()
     if function == "vanish":
         assert "goodbye from the student" in str(info.value)
-    student._sandbox.fresh()
+    student._sandbox.begin_test()
     assert student.layers.forward(np.ones((1, 1)), np.ones((1, 1)))[0].item() == 1.0
 
 
@@ -171,13 +171,13 @@ def test_fresh_worker_after_a_failure_forgets_module_state(student):
     assert student.layers.backward(np.ones((1, 1)), {"x": np.ones(1)})[1] == 1
     with pytest.raises(StudentRaised):
         student.layers.boom()
-    student._sandbox.fresh()
+    student._sandbox.begin_test()
     assert student.layers.backward(np.ones((1, 1)), {"x": np.ones(1)})[1] == 0
 
 
 def test_without_a_failure_the_worker_is_reused(student):
     student.layers.forward(np.ones((1, 1)), np.ones((1, 1)))
-    student._sandbox.fresh()
+    student._sandbox.begin_test()
     assert student.layers.backward(np.ones((1, 1)), {"x": np.ones(1)})[1] == 1
 
 
@@ -192,7 +192,7 @@ def test_syntax_error_in_one_file_leaves_the_other_usable(student, tmp_path):
     (tmp_path / "optim.py").write_text("def sgd(w, dw, config=None):\n    return w -\n")
     with pytest.raises(SubmissionFileError, match=r"optim\.py has a syntax error on line 2"):
         student.optim.sgd(np.ones(1), np.ones(1))
-    student._sandbox.fresh()
+    student._sandbox.begin_test()
     assert student.layers.forward(np.ones((1, 1)), np.ones((1, 1)))[0].item() == 1.0
 
 

@@ -56,7 +56,7 @@ class GradingPlugin:
     @pytest.fixture
     def student(self) -> Student:
         """The submission's modules, called in the worker process."""
-        self.sandbox.fresh()
+        self.sandbox.begin_test()
         return Student(self.sandbox)
 
     @pytest.fixture
@@ -132,6 +132,8 @@ class GradingPlugin:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
+        if call.when == "call" and "student" in getattr(item, "fixturenames", ()):
+            report.grader_printed = self.sandbox.printed()
         checker = item.stash.get(_CHECKER, None)
         if checker is not None and call.when == "call":
             report.grader_extra = {
@@ -175,8 +177,12 @@ class GradingPlugin:
         fraction = None
         if score is not None and meta.weight:
             fraction = float(score) / meta.weight
+        message = _message(report)
+        printed = getattr(report, "grader_printed", "").strip()
+        if printed:
+            message = f"{message}\n\nYour code printed:\n{printed}".lstrip()
         self.outcomes.append(
-            Outcome(meta, status, _message(report), subtest=subtest, fraction=fraction,
+            Outcome(meta, status, message, subtest=subtest, fraction=fraction,
                     leaderboard_value=leaderboard, duration=report.duration,
                     extra=getattr(report, "grader_extra", {}))
         )  # fmt: skip

@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import secrets
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +16,11 @@ from typing import Any
 
 from grader.sandbox import channel, codec
 from grader.sandbox.errors import ERROR_KINDS, BadValue, StudentTimeout, WorkerCrashed
+from grader.sandbox.output import OutputCapture
+from grader.sandbox.user import SandboxUser
 
 #: Seconds a fresh worker gets to import numpy and say it is ready.
 STARTUP_TIMEOUT = 60.0
-#: Bytes of the worker's own output quoted to the student when it crashes.
-OUTPUT_TAIL = 2000
 
 _SAFE_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -38,7 +38,20 @@ class Limits:
     """What one worker may use; set from the assignment manifest."""
 
     call_timeout: float = 10.0
-    memory_mb: int | None = 1024
+    memory_mb: int | None = 512
+    cpu_seconds: int = 600
+    file_mb: int = 16
+    open_files: int = 64
+    #: New processes (and threads) the worker may start beyond those its user already has.
+    processes: int = 16
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """How long a call may take, and which limit that is (for the message)."""
+
+    seconds: float
+    reason: str = "the time limit for one call"
 
 
 @dataclass
@@ -57,12 +70,17 @@ class Worker:
     submission: Path
     modules: list[str]
     limits: Limits = field(default_factory=Limits)
+    user: SandboxUser = field(default_factory=SandboxUser)
+    home: Path | None = None
 
     def __post_init__(self) -> None:
         self.submission = self.submission.resolve()
         self._proc: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
+        self._output: OutputCapture | None = None
         self._to_worker = self._from_worker = -1
+        self._printed = ""
+        #: In the environment of the worker and of every process it starts, to find them all.
+        self._marker = f"GRADER_WORKER={secrets.token_hex(8)}"
 
     @property
     def alive(self) -> bool:
@@ -72,25 +90,31 @@ class Worker:
         """Start the process and wait until it has imported numpy and is ready."""
         ours_read, theirs_write = os.pipe()
         theirs_read, ours_write = os.pipe()
+        output_read, output_write = os.pipe()
+        memory = str(self.limits.memory_mb or 0)
+        bounds = self._bounds()
         command = [
             sys.executable, "-I", "-B", "-u", "-m", "grader.sandbox.worker",
-            str(self.submission), str(theirs_read), str(theirs_write), *self.modules,
+            str(self.submission), str(theirs_read), str(theirs_write), memory, *self.modules,
         ]  # fmt: skip
-        self._proc = subprocess.Popen(
-            command,
-            cwd=self.submission,
-            env=_worker_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            pass_fds=(theirs_read, theirs_write),
-            start_new_session=True,
-            preexec_fn=self._apply_limits,
-        )
-        os.close(theirs_read)
-        os.close(theirs_write)
+        try:
+            self._proc = subprocess.Popen(
+                command,
+                cwd=self.submission,
+                env=_worker_env(self.home, self._marker),
+                stdin=subprocess.DEVNULL,
+                stdout=output_write,
+                stderr=output_write,
+                pass_fds=(theirs_read, theirs_write),
+                start_new_session=True,
+                preexec_fn=lambda: self._enter_sandbox(bounds),
+            )
+        finally:
+            for fd in (theirs_read, theirs_write, output_write):
+                os.close(fd)
+        self._output = OutputCapture(output_read)
         self._to_worker, self._from_worker = ours_write, ours_read
-        self._exchange(None, STARTUP_TIMEOUT, "starting your code")
+        self._exchange(None, TimeLimit(STARTUP_TIMEOUT, "the time limit to start"), "your code")
 
     def call(
         self,
@@ -99,6 +123,7 @@ class Worker:
         args: tuple[Any, ...] = (),
         kwargs: dict[str, Any] | None = None,
         return_args: bool = False,
+        limit: TimeLimit | None = None,
     ) -> CallResult:
         """Run ``module.function(*args, **kwargs)`` in the worker.
 
@@ -108,35 +133,44 @@ class Worker:
             "op": "call", "module": module, "function": function,
             "args": tuple(args), "kwargs": dict(kwargs or {}), "return_args": return_args,
         }  # fmt: skip
-        reply = self._request(request)
+        reply = self._request(request, limit)
         return CallResult(reply.get("value"), reply.get("args"), reply.get("kwargs"))
 
     def objective(
         self, module: str, function: str, calls: list[tuple[Any, ...]], output: int | None,
-        weights: Any,
+        weights: Any, limit: TimeLimit | None = None,
     ) -> list[float]:  # fmt: skip
         """``sum(function(*args)[output] * weights)`` for each argument tuple, in one round trip."""
         request = {
             "op": "objective", "module": module, "function": function,
             "calls": [tuple(c) for c in calls], "output": output, "weights": weights,
         }  # fmt: skip
-        values = self._request(request).get("value")
+        values = self._request(request, limit).get("value")
         if type(values) is not list or not all(type(v) is float for v in values):
             raise BadValue(f"{function} sent back malformed values")
         return values
 
-    def _request(self, request: dict[str, Any]) -> dict[str, Any]:
+    def printed(self) -> str:
+        """What student code printed since the last time this was asked (bounded)."""
+        text = self._printed + (self._output.take() if self._output else "")
+        self._printed = ""
+        #: In the environment of the worker and of every process it starts, to find them all.
+        self._marker = f"GRADER_WORKER={secrets.token_hex(8)}"
+        return text
+
+    def _request(self, request: dict[str, Any], limit: TimeLimit | None) -> dict[str, Any]:
         """Send a request (starting the worker if needed); a failure reply raises."""
         if not self.alive:
             self.start()
-        reply = self._exchange(request, self.limits.call_timeout, request["function"])
+        limit = limit or TimeLimit(self.limits.call_timeout)
+        reply = self._exchange(request, limit, request["function"])
         if not reply.get("ok"):
             error = ERROR_KINDS.get(reply.get("kind"), WorkerCrashed)
             raise error(_join(reply.get("message"), reply.get("details")))
         return reply
 
-    def _exchange(self, request: dict[str, Any] | None, timeout: float, what: str) -> dict:
-        deadline = time.monotonic() + timeout
+    def _exchange(self, request: dict[str, Any] | None, limit: TimeLimit, what: str) -> dict:
+        deadline = time.monotonic() + max(limit.seconds, 0.0)
         try:
             if request is not None:
                 channel.send(self._to_worker, codec.encode(request))
@@ -144,7 +178,7 @@ class Worker:
         except channel.ChannelTimeout:
             self.stop()
             raise StudentTimeout(
-                f"{what} did not finish within {timeout:g} s (the time limit for one call); "
+                f"{what} did not finish within {limit.seconds:.3g} s ({limit.reason}); "
                 "look for an infinite loop or very slow code"
             ) from None
         except (channel.ChannelClosed, BrokenPipeError):
@@ -162,42 +196,54 @@ class Worker:
         self.stop()
         if code is not None and code < 0:
             how = f"was killed by signal {signal.Signals(-code).name}"
-            if -code == signal.SIGKILL and self.limits.memory_mb:
-                how += f" (possibly for using more than {self.limits.memory_mb} MB of memory)"
+            if -code == signal.SIGXCPU:
+                how += f" for using more than {self.limits.cpu_seconds} s of CPU time"
+            elif -code == signal.SIGXFSZ:
+                how += f" for writing a file larger than {self.limits.file_mb} MB"
         else:
             how = f"exited with status {code}"
         message = f"the process running your code {how} during {what}"
-        tail = self.output_tail()
-        return f"{message}.\nLast output of your code:\n{tail}" if tail else f"{message}."
+        printed = self.printed().strip()
+        return f"{message}.\nYour code printed:\n{printed}" if printed else f"{message}."
 
-    def output_tail(self) -> str:
-        """The last bytes the student's code printed, decoded leniently."""
-        self._log.seek(0, os.SEEK_END)
-        size = self._log.tell()
-        self._log.seek(max(size - OUTPUT_TAIL, 0))
-        return self._log.read().decode("utf-8", "replace").strip()
+    def _bounds(self) -> list[tuple[int, int]]:
+        """The resource limits of a new worker, computed before forking it."""
+        limits = self.limits
+        bounds = [
+            (resource.RLIMIT_CORE, 0),
+            (resource.RLIMIT_CPU, limits.cpu_seconds),
+            (resource.RLIMIT_FSIZE, limits.file_mb * 1024 * 1024),
+            (resource.RLIMIT_NOFILE, limits.open_files),
+            (resource.RLIMIT_NPROC, _processes_of(self.user.uid) + limits.processes),
+        ]
+        if limits.memory_mb:
+            bounds.append((resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024))
+        return bounds
 
-    def _apply_limits(self) -> None:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if self.limits.memory_mb:
-            limit = self.limits.memory_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    def _enter_sandbox(self, bounds: list[tuple[int, int]]) -> None:
+        """In the child, before exec: limits first (as root they could be raised again later,
+        not after giving up root), then the unprivileged user."""
+        for kind, value in bounds:
+            resource.setrlimit(kind, (value, value))
+        self.user.become()
 
     def stop(self) -> None:
-        """Kill the worker's whole process group and release the pipes."""
+        """Kill the worker's whole process group and every process it started (found by the
+        marker in their environment), and release the pipes."""
         if self._proc is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self._proc.pid, signal.SIGKILL)
+            self.user.kill_marked(self._marker)
             self._proc.wait()
             self._proc = None
+        if self._output is not None:
+            self._output.close()
+            self._printed += self._output.take()
+            self._output = None
         for fd in (self._to_worker, self._from_worker):
             if fd >= 0:
                 os.close(fd)
         self._to_worker = self._from_worker = -1
-
-    def close(self) -> None:
-        self.stop()
-        self._log.close()
 
 
 def _join(message: Any, details: Any) -> str:
@@ -205,7 +251,21 @@ def _join(message: Any, details: Any) -> str:
     return f"{message}\n{details}" if isinstance(details, str) and details else message
 
 
-def _worker_env() -> dict[str, str]:
+def _worker_env(home: Path | None, marker: str) -> dict[str, str]:
     env = dict(_SAFE_ENV)
-    env["HOME"] = tempfile.gettempdir()
+    scratch = str(home) if home else "/tmp"
+    name, value = marker.split("=", 1)
+    env.update({"HOME": scratch, "TMPDIR": scratch, name: value})
     return env
+
+
+def _processes_of(uid: int | None) -> int:
+    """Processes (and threads) the user already runs: RLIMIT_NPROC counts them all."""
+    uid = os.getuid() if uid is None else uid
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == uid:
+                    count += len(list((entry / "task").iterdir()))
+    return count

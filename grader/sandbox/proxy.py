@@ -5,20 +5,67 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox.client import CallResult, Limits, Worker
+from grader.sandbox.client import CallResult, Limits, TimeLimit, Worker
 from grader.sandbox.errors import StudentCodeError
+from grader.sandbox.user import SandboxUser, SandboxUserError
 
 
 class Sandbox:
-    """Owns the worker of one grading run; a failed call gets the next test a fresh worker."""
+    """Owns the worker of one grading run; a failed call gets the next test a fresh worker.
 
-    def __init__(self, submission: Path, modules: list[str], limits: Limits) -> None:
+    Every call gets the shortest of three limits: the per-call timeout, what is left of the
+    current test's time (``test_seconds``) and what is left of the run's (``run_deadline``, a
+    time.monotonic() value).
+    """
+
+    def __init__(
+        self,
+        submission: Path,
+        modules: list[str],
+        limits: Limits,
+        user: SandboxUser | None = None,
+        test_seconds: float | None = None,
+        run_deadline: float | None = None,
+    ) -> None:
         self.modules = list(modules)
-        self._worker = Worker(submission, self.modules, limits)
+        self.user = user or SandboxUser()
+        self._scratch = self.user.scratch()
+        self._worker = Worker(submission, self.modules, limits, self.user, Path(self._scratch.name))
+        self._limits, self._test_seconds, self._run_deadline = limits, test_seconds, run_deadline
+        self._test_deadline: float | None = None
         self._tainted = False
+
+    def check_start(self) -> None:
+        """Start the worker once before grading (it imports no student code yet), so that a
+        worker that cannot start at all is the staff-side error it is, not a failure of
+        every test."""
+        try:
+            self._worker.start()
+        except (OSError, StudentCodeError) as exc:
+            who = f" as user {self.user.name}" if self.user.drops_privileges else ""
+            raise SandboxUserError(
+                f"cannot start the process for student code{who}: {exc}. That user must be "
+                "able to run this Python and read its packages (install them where every user "
+                "can read them, as Gradescope's image does)"
+            ) from None
+
+    def begin_test(self) -> None:
+        """Called before each test: replace the worker if an earlier call failed, start the
+        test's clock, and forget output printed before it."""
+        if self._tainted:
+            self._worker.stop()
+            self._tainted = False
+        if self._test_seconds is not None:
+            self._test_deadline = time.monotonic() + self._test_seconds
+        self._worker.printed()
+
+    def printed(self) -> str:
+        """What student code printed since the test began (bounded)."""
+        return self._worker.printed()
 
     def call(
         self, module: str, function: str, args: tuple, kwargs: dict, **options: Any
@@ -31,19 +78,25 @@ class Sandbox:
     def _guarded(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a worker request, marking the worker for replacement if student code failed."""
         try:
-            return method(*args, **kwargs)
+            return method(*args, limit=self._limit(), **kwargs)
         except StudentCodeError:
             self._tainted = True
             raise
 
-    def fresh(self) -> None:
-        """Called before each test: replace the worker if an earlier call failed."""
-        if self._tainted:
-            self._worker.stop()
-            self._tainted = False
+    def _limit(self) -> TimeLimit:
+        now = time.monotonic()
+        limits = [TimeLimit(self._limits.call_timeout)]
+        if self._test_deadline is not None:
+            limits.append(TimeLimit(self._test_deadline - now, f"the {self._test_seconds:g} s "
+                                    "this test may take in all"))  # fmt: skip
+        if self._run_deadline is not None:
+            limits.append(TimeLimit(self._run_deadline - now, "the time left for the whole "
+                                    "grading run"))  # fmt: skip
+        return min(limits, key=lambda limit: limit.seconds)
 
     def close(self) -> None:
-        self._worker.close()
+        self._worker.stop()
+        self._scratch.cleanup()
 
 
 class Student:

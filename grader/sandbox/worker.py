@@ -30,14 +30,20 @@ class Failure(Exception):
 class Worker:
     """Imports submission modules on demand and runs calls against them."""
 
-    def __init__(self, submission: Path, modules: list[str]) -> None:
+    def __init__(self, submission: Path, modules: list[str], memory_mb: int = 0) -> None:
         self.submission = submission
         self.allowed = set(modules)
+        self.memory_mb = memory_mb
         self.objects: dict[int, Any] = {}
 
     def keep(self, value: Any) -> codec.Ref:
         """Hold a value that cannot cross the wire and hand out a reference to it."""
-        ref = codec.Ref(len(self.objects) + 1, type(value).__name__)
+        kind = type(value).__name__
+        if isinstance(value, np.ndarray):
+            kind += " (a subclass of numpy.ndarray: return a plain array)"
+        elif hasattr(value, "__array__"):
+            kind += " (not a numpy array: return a plain array)"
+        ref = codec.Ref(len(self.objects) + 1, kind)
         self.objects[ref.id] = value
         return ref
 
@@ -96,6 +102,9 @@ class Worker:
             raise Failure(
                 "not_implemented", f"{name} is not implemented yet (it raises NotImplementedError)"
             ) from None
+        except MemoryError:
+            limit = f" (it may use {self.memory_mb} MB)" if self.memory_mb else ""
+            raise Failure("exception", f"{name} ran out of memory{limit}") from None
         except BaseException as exc:  # SystemExit too: it is the student's
             raise Failure(
                 "exception", f"{name} raised {_describe(exc)}", self.student_traceback(exc)
@@ -184,10 +193,10 @@ def _failure(failure: Failure) -> bytes:
 
 
 def main(argv: list[str]) -> None:
-    submission, read_fd, write_fd, *modules = argv
+    submission, read_fd, write_fd, memory_mb, *modules = argv
     path = Path(submission).resolve()
     sys.path.insert(0, str(path))
-    serve(Worker(path, modules), int(read_fd), int(write_fd))
+    serve(Worker(path, modules, int(memory_mb)), int(read_fd), int(write_fd))
 
 
 if __name__ == "__main__":
