@@ -59,7 +59,7 @@ def grade(submission: Path, manifest: Manifest) -> GradingRun:
         )
         sandbox = Sandbox(
             staged.folder, manifest.modules, limits, user, manifest.test_timeout,
-            time.monotonic() + manifest.total_time,
+            time.monotonic() + manifest.total_time, staged.hints,
         )  # fmt: skip
         try:
             sandbox.check_start()
@@ -85,14 +85,14 @@ def grade(submission: Path, manifest: Manifest) -> GradingRun:
         raise plugin.manifest_error
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or not plugin.results:
         raise GradingError(f"pytest could not run the tests of {manifest.name}", log.getvalue())
+    notes = list(staged.notes)
     missing_required = [name for name in staged.missing if name in manifest.required_files]
     if missing_required:
-        note = ", ".join(missing_required)
-        plugin.results["output"] = (
-            f"Your submission is missing {note}: the tests of its functions score 0. "
-            f"Submit files named exactly {', '.join(manifest.required_files)}.\n"
-            + plugin.results["output"]
-        )
+        notes.insert(0, f"Your submission is missing {', '.join(missing_required)}: the tests "
+                     f"of its functions score 0. Submit files named exactly "
+                     f"{', '.join(manifest.required_files)}.")  # fmt: skip
+    if notes:
+        plugin.results["output"] = "\n".join([*notes, plugin.results["output"]])
     return GradingRun(plugin.results, plugin.staff_errors, log.getvalue())
 
 

@@ -1,14 +1,26 @@
-"""Turning what a student handed in (a folder or a .zip) into a clean folder for the worker."""
+"""Turning what a student handed in (a folder or a .zip) into a clean folder for the worker.
+
+Students zip the wrong folder, nest their files, rename them by accident ("Layers.py",
+"layers (1).py") or submit links. Each expected file is looked for anywhere in the submission;
+what is missing is reported with the most likely mistake, and whatever is there is graded.
+"""
 
 from __future__ import annotations
 
+import difflib
+import re
 import shutil
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-#: A zip that unpacks to more than this is refused (zip bombs).
+#: A zip that unpacks to more than this, or holds more files than this, is refused (zip bombs).
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_ENTRIES = 2000
+#: A submission file larger than this is not graded.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+_IGNORED = ("__MACOSX", ".git", "__pycache__", ".ipynb_checkpoints")
+_COPY_SUFFIX = re.compile(r"(\s*\(\d+\)|\s*-\s*copy|\s+copy|[-_ ]\d+)$", re.IGNORECASE)
 
 
 class SubmissionError(Exception):
@@ -22,6 +34,10 @@ class StagedSubmission:
     folder: Path
     found: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    #: For the student: where files were found, what is missing and what to rename.
+    notes: list[str] = field(default_factory=list)
+    #: Per missing file, the likely fix ("your submission has Layers.py: rename it").
+    hints: dict[str, str] = field(default_factory=dict)
 
 
 def stage(submission: Path, expected: tuple[str, ...], workdir: Path) -> StagedSubmission:
@@ -35,42 +51,92 @@ def stage(submission: Path, expected: tuple[str, ...], workdir: Path) -> StagedS
         _unzip(submission, source)
     else:
         raise SubmissionError(f"{submission} is neither a folder nor a .zip file")
-    root = _root(source, expected)
     staged = StagedSubmission(workdir / "submission")
     staged.folder.mkdir(parents=True)
+    files = _files(source)
+    if not files:
+        staged.notes.append("Your submission is empty: it contains no files.")
     for name in expected:
-        if (root / name).is_file():
-            shutil.copyfile(root / name, staged.folder / name)
-            staged.found.append(name)
-        else:
+        path = _choose(name, files, source, staged)
+        if path is None:
             staged.missing.append(name)
+            continue
+        shutil.copyfile(path, staged.folder / name)
+        staged.found.append(name)
     return staged
 
 
-def _root(source: Path, expected: tuple[str, ...]) -> Path:
-    """The folder holding the files: ``source`` itself, or a single folder it wraps."""
-    if any((source / name).is_file() for name in expected):
-        return source
-    entries = [p for p in source.iterdir() if not p.name.startswith((".", "__MACOSX"))]
-    if len(entries) == 1 and entries[0].is_dir():
-        return _root(entries[0], expected)
-    return source
+def _files(source: Path) -> list[Path]:
+    """Every file below ``source``, shallowest first, skipping system clutter."""
+    found = [
+        path for path in source.rglob("*")
+        if not any(part in _IGNORED or part.startswith("._") for part in path.parts)
+        and (path.is_file() or path.is_symlink())
+    ]  # fmt: skip
+    return sorted(found, key=lambda p: (len(p.relative_to(source).parts), str(p)))
+
+
+def _choose(name: str, files: list[Path], source: Path, staged: StagedSubmission) -> Path | None:
+    matches = [p for p in files if p.name == name]
+    for link in [p for p in matches if p.is_symlink()]:
+        staged.notes.append(f"{_rel(link, source)} is a link, not a file: submit the file itself.")
+    matches = [p for p in matches if not p.is_symlink()]
+    if matches:
+        chosen = matches[0]
+        if chosen.stat().st_size > MAX_FILE_BYTES:
+            staged.notes.append(f"{_rel(chosen, source)} is larger than "
+                                f"{MAX_FILE_BYTES // 2**20} MB and was not graded.")  # fmt: skip
+            return None
+        if chosen.parent != source:
+            staged.notes.append(f"Found {name} in {_rel(chosen.parent, source)}/.")
+        if len(matches) > 1:
+            others = ", ".join(_rel(p, source) for p in matches[1:])
+            staged.notes.append(f"Graded {_rel(chosen, source)}; ignored {others}.")
+        return chosen
+    near = _near_miss(name, [p for p in files if not p.is_symlink()])
+    if near is not None:
+        hint = f"your submission has {_rel(near, source)!r}: rename it to {name}"
+        staged.hints[name] = hint
+        staged.notes.append(f"{name} is missing: {hint}.")
+    return None
+
+
+def _near_miss(name: str, files: list[Path]) -> Path | None:
+    """A file the student probably meant as ``name``: other case, a copy's suffix, a typo."""
+    stem = Path(name).stem.lower()
+    for path in files:
+        candidate = path.name.lower()
+        for suffix in (".txt", ".py.txt"):
+            candidate = candidate.removesuffix(suffix)
+        if candidate.endswith(".py"):
+            base = _COPY_SUFFIX.sub("", candidate[:-3]).strip()
+            if base == stem:
+                return path
+    python = {p.name.lower(): p for p in files if p.suffix.lower() == ".py"}
+    close = difflib.get_close_matches(name.lower(), list(python), n=1, cutoff=0.8)
+    return python[close[0]] if close else None
+
+
+def _rel(path: Path, source: Path) -> str:
+    return str(path.relative_to(source))
 
 
 def _unzip(archive: Path, target: Path) -> None:
     try:
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()
+            if len(infos) > MAX_ENTRIES:
+                raise SubmissionError(f"{archive.name} holds more than {MAX_ENTRIES} files")
             if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
                 raise SubmissionError(
                     f"{archive.name} unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB"
                 )
             for info in infos:
                 parts = PurePosixPath(info.filename.replace("\\", "/")).parts
-                if info.filename.startswith("/") or ".." in parts:
+                if info.filename.startswith(("/", "\\")) or ".." in parts or ":" in info.filename:
                     raise SubmissionError(
                         f"{archive.name} contains an entry outside its folder: {info.filename}"
                     )
             zf.extractall(target)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise SubmissionError(f"cannot unpack {archive.name}: {exc}") from None

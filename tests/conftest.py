@@ -11,15 +11,17 @@ import pytest
 
 from grader import assignment
 from grader.grading import grade
+from grader.manifest import Manifest
 from grader.reporting.schema import validation_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "a1"
 
 
-def graded(submission: Path, manifest_or_name: str | Path = "a1") -> dict[str, Any]:
+def graded(submission: Path, manifest: Manifest | str | Path = "a1") -> dict[str, Any]:
     """Grade and return results.json's document, failing the test if it breaks the schema."""
-    manifest = assignment.find(str(manifest_or_name))
+    if not isinstance(manifest, Manifest):
+        manifest = assignment.find(str(manifest))
     results = grade(submission, manifest).results
     problems = validation_errors(results)
     assert not problems, problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import resource
 import secrets
@@ -72,6 +73,8 @@ class Worker:
     limits: Limits = field(default_factory=Limits)
     user: SandboxUser = field(default_factory=SandboxUser)
     home: Path | None = None
+    #: Per missing file, the likely fix, added to the student's message.
+    hints: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.submission = self.submission.resolve()
@@ -95,7 +98,8 @@ class Worker:
         bounds = self._bounds()
         command = [
             sys.executable, "-I", "-B", "-u", "-m", "grader.sandbox.worker",
-            str(self.submission), str(theirs_read), str(theirs_write), memory, *self.modules,
+            str(self.submission), str(theirs_read), str(theirs_write), memory,
+            json.dumps(self.hints), *self.modules,
         ]  # fmt: skip
         try:
             self._proc = subprocess.Popen(
@@ -154,8 +158,6 @@ class Worker:
         """What student code printed since the last time this was asked (bounded)."""
         text = self._printed + (self._output.take() if self._output else "")
         self._printed = ""
-        #: In the environment of the worker and of every process it starts, to find them all.
-        self._marker = f"GRADER_WORKER={secrets.token_hex(8)}"
         return text
 
     def _request(self, request: dict[str, Any], limit: TimeLimit | None) -> dict[str, Any]:

@@ -30,11 +30,14 @@ class Sandbox:
         user: SandboxUser | None = None,
         test_seconds: float | None = None,
         run_deadline: float | None = None,
+        hints: dict[str, str] | None = None,
     ) -> None:
         self.modules = list(modules)
         self.user = user or SandboxUser()
         self._scratch = self.user.scratch()
-        self._worker = Worker(submission, self.modules, limits, self.user, Path(self._scratch.name))
+        self._worker = Worker(
+            submission, self.modules, limits, self.user, Path(self._scratch.name), hints or {}
+        )
         self._limits, self._test_seconds, self._run_deadline = limits, test_seconds, run_deadline
         self._test_deadline: float | None = None
         self._tainted = False

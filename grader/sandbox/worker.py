@@ -9,6 +9,7 @@ needs a traceback object from this process. Kept free of grader imports beyond t
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 import traceback
 from pathlib import Path
@@ -30,10 +31,14 @@ class Failure(Exception):
 class Worker:
     """Imports submission modules on demand and runs calls against them."""
 
-    def __init__(self, submission: Path, modules: list[str], memory_mb: int = 0) -> None:
+    def __init__(
+        self, submission: Path, modules: list[str], memory_mb: int = 0,
+        hints: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
         self.submission = submission
         self.allowed = set(modules)
         self.memory_mb = memory_mb
+        self.hints = hints or {}
         self.objects: dict[int, Any] = {}
 
     def keep(self, value: Any) -> codec.Ref:
@@ -68,12 +73,22 @@ class Worker:
         if name in sys.modules:
             return sys.modules[name]
         if not (self.submission / filename).is_file():
-            raise Failure("file", f"{filename} was not found in your submission")
+            hint = self.hints.get(filename)
+            raise Failure(
+                "file",
+                f"{filename} was not found in your submission" + (f"; {hint}" if hint else ""),
+            )
         try:
             return importlib.import_module(name)
         except SyntaxError as exc:
             where = f"line {exc.lineno}" if exc.lineno else "an unknown line"
             sys.modules.pop(name, None)
+            if "codec can't decode" in str(exc.msg) or "Non-UTF-8 code" in str(exc.msg):
+                raise Failure(
+                    "file",
+                    f"{filename} is not UTF-8 text (a byte on {where} is not valid "
+                    "UTF-8): save it with UTF-8 encoding",
+                ) from None
             raise Failure(
                 "file", f"{filename} has a syntax error on {where}: {exc.msg}", _syntax_context(exc)
             ) from None
@@ -193,10 +208,11 @@ def _failure(failure: Failure) -> bytes:
 
 
 def main(argv: list[str]) -> None:
-    submission, read_fd, write_fd, memory_mb, *modules = argv
+    submission, read_fd, write_fd, memory_mb, hints, *modules = argv
     path = Path(submission).resolve()
     sys.path.insert(0, str(path))
-    serve(Worker(path, modules, int(memory_mb)), int(read_fd), int(write_fd))
+    worker = Worker(path, modules, int(memory_mb), json.loads(hints))
+    serve(worker, int(read_fd), int(write_fd))
 
 
 if __name__ == "__main__":
