@@ -212,3 +212,40 @@ def test_objective_failures_are_student_errors(student):
         student.layers.todo.objective([()], None, None)
     with pytest.raises(BadValue, match="returned something unusable"):
         student.layers.forward.objective([(np.ones((1, 3)), np.ones((3, 2)))], 5, None)
+
+
+def test_a_test_has_a_time_limit_over_all_its_calls(tmp_path):
+    (tmp_path / "layers.py").write_text("import time\ndef nap():\n    time.sleep(0.6)\n")
+    sandbox = Sandbox(tmp_path, ["layers"], Limits(call_timeout=5), test_seconds=1.5)
+    try:
+        sandbox.begin_test()
+        student = Student(sandbox)
+        student.layers.nap()
+        student.layers.nap()
+        with pytest.raises(StudentTimeout, match=r"the 1.5 s this test may take in all"):
+            student.layers.nap()
+        sandbox.begin_test()  # the next test has its own time
+        student.layers.nap()
+    finally:
+        sandbox.close()
+
+
+def test_printed_output_is_captured_per_test_and_bounded(tmp_path):
+    (tmp_path / "layers.py").write_text(
+        "def talk(n):\n    print('x' * n)\n\ndef quiet():\n    return 1\n"
+    )
+    sandbox = Sandbox(tmp_path, ["layers"], Limits())
+    try:
+        student = Student(sandbox)
+        sandbox.begin_test()
+        student.layers.talk(10)
+        assert sandbox.printed().strip() == "x" * 10
+        sandbox.begin_test()
+        student.layers.talk(1_000_000)
+        printed = sandbox.printed()
+        assert len(printed) < 4000 and "more bytes not shown" in printed
+        sandbox.begin_test()
+        student.layers.quiet()
+        assert sandbox.printed() == ""
+    finally:
+        sandbox.close()
