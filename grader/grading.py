@@ -3,7 +3,9 @@ return the results document."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import shutil
 import sys
 import tempfile
 import time
@@ -21,6 +23,8 @@ from grader.sandbox.client import Limits
 from grader.sandbox.proxy import Sandbox
 from grader.sandbox.user import SandboxUser
 from grader.submission import stage
+from grader.training.budget import cached_times, store_times
+from grader.training.device import device_class
 
 
 class GradingError(RuntimeError):
@@ -41,6 +45,32 @@ class GradingRun:
 
 
 def grade(submission: Path, manifest: Manifest) -> GradingRun:
+    """Grade ``submission`` (folder or zip); see :func:`_grade`. With a relative training
+    budget, the reference solution's training times on this machine are measured first (once:
+    they are cached)."""
+    reference_times: dict[str, float] = {}
+    if manifest.relative_budget is not None and manifest.reference is not None:
+        reference_times = cached_times(manifest.name) or _calibrate(manifest)
+    return _grade(submission, manifest, reference_times)
+
+
+def _calibrate(manifest: Manifest) -> dict[str, float]:
+    """Train the reference solution without budgets and cache its training times."""
+    if manifest.reference is None:
+        return {}
+    unlimited = dataclasses.replace(manifest, relative_budget=None, budget_seconds={})
+    results = _grade(manifest.reference, unlimited, {}).results
+    times = {}
+    for test in results["tests"]:
+        run = test.get("extra_data", {}).get("training")
+        if run:
+            key = f"{test['extra_data']['nodeid']}|{device_class(run['device'])}"
+            times[key] = run["seconds"]
+    store_times(manifest.name, times)
+    return times
+
+
+def _grade(submission: Path, manifest: Manifest, reference_times: dict[str, float]) -> GradingRun:
     """Grade ``submission`` (folder or zip); raises SubmissionError or ManifestError.
 
     As root, student code runs as an unprivileged user, and the assignment folder (its tests)
@@ -50,6 +80,8 @@ def grade(submission: Path, manifest: Manifest) -> GradingRun:
     user.protect(*_private_folders(manifest))
     with tempfile.TemporaryDirectory(prefix="grader-") as workdir:
         staged = stage(submission, manifest.files, Path(workdir))
+        for name in manifest.support:  # staff code the tests run in the worker
+            shutil.copyfile(manifest.folder / name, staged.folder / Path(name).name)
         if user.drops_privileges:
             _open_to_student(Path(workdir), staged.folder)
         limits = Limits(
@@ -66,7 +98,7 @@ def grade(submission: Path, manifest: Manifest) -> GradingRun:
         except BaseException:
             sandbox.close()
             raise
-        plugin = GradingPlugin(manifest, sandbox)
+        plugin = GradingPlugin(manifest, sandbox, reference_times)
         ini = Path(workdir) / "pytest.ini"
         ini.write_text("[pytest]\n")
         args = [

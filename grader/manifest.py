@@ -26,6 +26,7 @@ _TEST_SETTINGS = {
     "properties": {
         "points": {"type": "number", "minimum": 0},
         "visibility": {"enum": VISIBILITIES},
+        "depends_on": {"type": "array", "items": {"type": "string"}, "minItems": 1},
     },
 }
 SCHEMA: dict[str, Any] = {
@@ -55,7 +56,16 @@ SCHEMA: dict[str, Any] = {
                 "memory_mb": {"type": "integer", "minimum": 64},
             },
         },
+        "support": {"type": "array", "items": {"type": "string", "pattern": r"\.py$"}},
         "tolerances": {"type": "object", "additionalProperties": _NUMBER},
+        "training": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "budget_seconds": {"type": "object", "additionalProperties": _POSITIVE},
+                "relative_budget": _POSITIVE,
+            },
+        },
         "gradient_check": {
             "type": "object",
             "additionalProperties": False,
@@ -88,6 +98,8 @@ class TestSettings:
 
     points: float | None = None
     visibility: str | None = None
+    #: Groups (graded functions) this test needs; if one failed, this test is not run.
+    depends_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,7 +114,12 @@ class Manifest:
     test_timeout: float = 60.0
     total_time: float = 480.0
     memory_mb: int = 512
+    #: Staff modules run in the worker beside the student's (a training loop, say).
+    support: tuple[str, ...] = ()
     tolerances: dict[str, float] = field(default_factory=dict)
+    #: Training time budgets by device class ("cpu", "cuda"), and the relative mode's factor.
+    budget_seconds: dict[str, float] = field(default_factory=dict)
+    relative_budget: float | None = None
     #: How gradients are checked: "fast" (directional derivatives) or "full" (every element).
     gradient_mode: str = "fast"
     gradient_directions: int = 2
@@ -122,7 +139,7 @@ class Manifest:
 
     @property
     def modules(self) -> list[str]:
-        return [Path(name).stem for name in self.files]
+        return [Path(name).stem for name in (*self.files, *self.support)]
 
     def tolerance(self, key: str) -> float:
         """A tolerance by name; a test asking for one the manifest lacks is a staff error."""
@@ -164,11 +181,19 @@ def _build(path: Path, root: yaml.Node, data: dict[str, Any]) -> Manifest:
     limits = data.get("limits", {})
     gradient = data.get("gradient_check", {})
     tests = {
-        key: TestSettings(points=value) if not isinstance(value, dict) else TestSettings(**value)
+        key: TestSettings(points=value)
+        if not isinstance(value, dict)
+        else TestSettings(**{**value, "depends_on": tuple(value.get("depends_on", ()))})
         for key, value in data.get("tests", {}).items()
     }
+    training = data.get("training", {})
     reference = data.get("reference")
     required, optional = data["files"]["required"], data["files"].get("optional", [])
+    clash = {Path(f).stem for f in data.get("support", ())} & {
+        Path(f).stem for f in required + optional
+    }
+    if clash:
+        raise ManifestError(f"{path}: support module {sorted(clash)[0]} has a student file's name")
     both = sorted(set(required) & set(optional))
     if both:
         raise ManifestError(f"{path}: {both[0]} is listed as both required and optional")
@@ -183,7 +208,10 @@ def _build(path: Path, root: yaml.Node, data: dict[str, Any]) -> Manifest:
         test_timeout=float(limits.get("test_timeout", Manifest.test_timeout)),
         total_time=float(limits.get("total_time", Manifest.total_time)),
         memory_mb=int(limits.get("memory_mb", Manifest.memory_mb)),
+        support=tuple(data.get("support", ())),
         tolerances={k: float(v) for k, v in data.get("tolerances", {}).items()},
+        budget_seconds={k: float(v) for k, v in training.get("budget_seconds", {}).items()},
+        relative_budget=training.get("relative_budget"),
         gradient_mode=gradient.get("mode", Manifest.gradient_mode),
         gradient_directions=int(gradient.get("directions", Manifest.gradient_directions)),
         gradient_tolerance=float(gradient.get("tolerance", Manifest.gradient_tolerance)),

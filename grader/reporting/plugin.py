@@ -27,8 +27,12 @@ from grader.reference import Reference
 from grader.reporting.outcomes import Outcome, TestMeta, build_results
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.proxy import Sandbox, Student
+from grader.training.budget import Budget, budget_for
+from grader.training.device import device_class
+from grader.training.trainer import Trainer
 
 _CHECKER = pytest.StashKey[GradientChecker]()
+_TRAINER = pytest.StashKey[Trainer]()
 _GROUP = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*:")
 
 
@@ -36,11 +40,19 @@ class BudgetExhausted(Exception):
     """The whole-run time budget ran out before this test started."""
 
 
+class DependencyFailed(Exception):
+    """A function this test needs (a layer of the network it trains) failed its own tests."""
+
+
 class GradingPlugin:
     """Collects the outcome of every test, case and subtest of one grading run."""
 
-    def __init__(self, manifest: Manifest, sandbox: Sandbox) -> None:
+    def __init__(
+        self, manifest: Manifest, sandbox: Sandbox, reference_times: dict[str, float] | None = None
+    ) -> None:
         self.manifest = manifest
+        #: The reference solution's training seconds per "test id|device class" (relative budgets).
+        self.reference_times = reference_times or {}
         self.sandbox = sandbox
         self.reference_solution = Reference(manifest.reference, manifest.modules)
         self.started = time.monotonic()
@@ -84,6 +96,21 @@ class GradingPlugin:
         request.node.stash[_CHECKER] = checker
         return checker
 
+    @pytest.fixture
+    def training(self, request: pytest.FixtureRequest) -> Trainer:
+        """Runs a training loop under the test's time budget and records it."""
+        meta = self.meta[request.node.nodeid]
+        m = self.manifest
+
+        def budget(device: str) -> Budget:
+            kind = device_class(device)
+            reference = self.reference_times.get(f"{meta.nodeid}|{kind}")
+            return budget_for(m.budget_seconds, m.relative_budget, kind, reference)
+
+        trainer = Trainer(meta.group or meta.function, budget)
+        request.node.stash[_TRAINER] = trainer
+        return trainer
+
     @pytest.fixture(name="manifest")
     def manifest_fixture(self) -> Manifest:
         return self.manifest
@@ -96,6 +123,8 @@ class GradingPlugin:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
             self.meta[item.nodeid] = _meta(item)
+        # Tests that depend on graded functions (training runs) go last, after those functions.
+        items.sort(key=lambda item: bool(self._dependencies(self.meta[item.nodeid])))
         known = {m.function for m in self.meta.values()} | {m.group for m in self.meta.values()}
         unknown = [key for key in self.manifest.tests if key not in known]
         if unknown:
@@ -106,7 +135,23 @@ class GradingPlugin:
             items[:] = []
 
     # -- running ----------------------------------------------------------------------------
+    def _dependencies(self, meta: TestMeta) -> tuple[str, ...]:
+        for key in (meta.function, meta.group):
+            settings = self.manifest.tests.get(key) if key else None
+            if settings is not None and settings.depends_on:
+                return settings.depends_on
+        return ()
+
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        needs = self._dependencies(self.meta[item.nodeid])
+        failed = sorted({o.meta.group for o in self.outcomes if o.meta.group in needs
+                         and o.outcome in ("failed", "error", "not_run")})  # fmt: skip
+        if failed:
+            raise DependencyFailed(
+                f"Not graded: this test needs {', '.join(failed)}, which failed "
+                f"{'its' if len(failed) == 1 else 'their'} own tests. Fix "
+                f"{'it' if len(failed) == 1 else 'them'} first."
+            )
         if time.monotonic() - self.started > self.manifest.total_time:
             raise BudgetExhausted(
                 f"Not run: the time budget of {self.manifest.total_time:g} s for the whole "
@@ -140,6 +185,10 @@ class GradingPlugin:
                 "gradient_evaluations": checker.evaluations,
                 "gradient_seconds": round(checker.seconds, 6),
             }
+        trainer = item.stash.get(_TRAINER, None)
+        if trainer is not None and trainer.run_record is not None and call.when == "call":
+            report.grader_extra = {"training": trainer.run_record.extra()}
+            report.grader_summary = trainer.run_record.summary()
         if call.excinfo is not None:
             # Plain attributes travel into SubtestReports, which pytest copies from this report.
             report.grader_message = explain(call.excinfo.value)
@@ -177,7 +226,9 @@ class GradingPlugin:
         fraction = None
         if score is not None and meta.weight:
             fraction = float(score) / meta.weight
-        message = _message(report)
+        message = "\n".join(
+            part for part in (_message(report), getattr(report, "grader_summary", "")) if part
+        )
         printed = getattr(report, "grader_printed", "").strip()
         if printed:
             message = f"{message}\n\nYour code printed:\n{printed}".lstrip()
@@ -194,7 +245,7 @@ class GradingPlugin:
 
 def explain(exc: BaseException) -> str:
     """What the student reads when a test fails with ``exc``."""
-    if isinstance(exc, StudentCodeError | CheckFailed | BudgetExhausted):
+    if isinstance(exc, StudentCodeError | CheckFailed | BudgetExhausted | DependencyFailed):
         return str(exc)
     if isinstance(exc, AssertionError):
         return str(exc) or "a check failed"

@@ -1,0 +1,116 @@
+"""The grader's side of a training run: epochs driven from the grader, timed around the
+worker's training calls only (data loading and evaluation excluded), stopped by the budget."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.progress import Progress
+
+from grader.checks.failure import CheckFailed
+from grader.checks.values import expect_array, expect_number
+from grader.training.budget import Budget
+
+
+@dataclass
+class TrainingRun:
+    """What happened, for the test's verdict, its output and results.json's extra_data."""
+
+    device: str
+    seconds: float = 0.0
+    epochs: int = 0
+    losses: list[float] = field(default_factory=list)
+    accuracies: list[float] = field(default_factory=list)
+    budget: float | None = None
+
+    @property
+    def final_loss(self) -> float | None:
+        return self.losses[-1] if self.losses else None
+
+    @property
+    def accuracy(self) -> float:
+        return self.accuracies[-1] if self.accuracies else 0.0
+
+    def summary(self) -> str:
+        return (f"Trained {self.epochs} epoch{'s' * (self.epochs != 1)} on {self.device} in "
+                f"{self.seconds:.2f} s; final loss {self.final_loss or float('nan'):.4g}, "
+                f"accuracy {self.accuracy:.1%}.")  # fmt: skip
+
+    def extra(self) -> dict[str, Any]:
+        return {**asdict(self), "final_loss": self.final_loss}
+
+
+def accuracy(predictions: object, labels: np.ndarray) -> float:
+    """Fraction of ``predictions`` (class indices from student code) equal to ``labels``."""
+    found = expect_array(predictions, "the predicted classes", shape=labels.shape)
+    return float(np.mean(found == labels))
+
+
+class Trainer:
+    """Runs training loops for one test under its budget, with a progress bar on a terminal."""
+
+    def __init__(self, name: str, budget: Callable[[str], Budget]) -> None:
+        self.name, self._budget = name, budget
+        self.run_record: TrainingRun | None = None
+
+    def run(
+        self,
+        step: Callable[[], object],
+        epochs: int,
+        evaluate: Callable[[], float],
+        device: str = "cpu",
+        warmup: Callable[[], object] | None = None,
+        target: float | None = None,
+    ) -> TrainingRun:
+        """Call ``step`` (one epoch in the worker, returning its mean loss) up to ``epochs``
+        times, stopping early once ``evaluate()`` reaches ``target``. Only ``step`` is timed;
+        ``warmup`` runs once before the clock starts (CUDA kernels, lazy allocation)."""
+        budget = self._budget(device)
+        record = self.run_record = TrainingRun(device, budget=budget.seconds)
+        if warmup is not None:
+            warmup()
+        with _progress(self.name, epochs) as (progress, task):
+            for _ in range(epochs):
+                started = time.perf_counter()
+                loss = expect_number(step(), "the loss an epoch of training returned")
+                record.seconds += time.perf_counter() - started
+                record.epochs += 1
+                record.losses.append(loss)
+                record.accuracies.append(evaluate())
+                if progress is not None:
+                    progress.update(task, advance=1, description=f"{self.name} loss {loss:.3f}")
+                if budget.seconds is not None and record.seconds > budget.seconds:
+                    raise CheckFailed(
+                        f"Training used up its time budget of {budget.seconds:.2f} s "
+                        f"({budget.why}) after {record.epochs} of {epochs} epochs, at accuracy "
+                        f"{record.accuracy:.1%}: make each step faster (vectorise, batch)."
+                    )
+                if target is not None and record.accuracy >= target:
+                    break
+        return record
+
+
+class _progress:
+    """A rich progress bar on the real terminal, or nothing when there is none (CI, tests)."""
+
+    def __init__(self, name: str, epochs: int) -> None:
+        self.name, self.epochs = name, epochs
+        self.progress: Progress | None = None
+
+    def __enter__(self) -> tuple[Progress | None, Any]:
+        stream = sys.__stderr__
+        if stream is None or not stream.isatty():
+            return None, None
+        self.progress = Progress(console=Console(file=stream), transient=True)
+        self.progress.start()
+        return self.progress, self.progress.add_task(self.name, total=self.epochs)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
