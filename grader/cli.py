@@ -12,6 +12,7 @@ from rich.console import Console
 from grader import __version__, assignment, stubs
 from grader.grading import GradingError, grade
 from grader.manifest import ManifestError
+from grader.reporting.curves import write_curves
 from grader.reporting.fallback import STAFF_SIDE, failure_results
 from grader.reporting.schema import validation_errors
 from grader.reporting.table import render
@@ -48,6 +49,8 @@ def _grade(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[yellow]staff warning:[/yellow] {error}", highlight=False)
     if output:
         console.print(f"Wrote {output}", highlight=False)
+        for path in write_curves(run.results, output.parent):
+            console.print(f"Wrote training curves {path}", highlight=False)
     return 2 if run.staff_errors else 0
 
 

@@ -29,8 +29,10 @@ def test_stubs_get_zero_with_not_implemented_everywhere():
     tests = graded(ROOT / "assignments" / "a1")["tests"]
     assert tests and all(t["score"] == 0 and t["status"] == "failed" for t in tests)
     for test in tests:
-        expected = "Not graded: this test needs" if test["name"].startswith("fc_net") else (
-            "is not implemented yet"
+        expected = (
+            "Not graded: this test needs"
+            if test["name"].startswith("fc_net")
+            else ("is not implemented yet")
         )
         assert expected in test["output"], (test["name"], test["output"])
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import SOLUTION, by_group, graded
 from fixtures.a1_variants import BUGGY, CORRECT, Variant
+
 from grader import assignment
 
 

@@ -56,6 +56,8 @@ class Outcome:
     subtest: str | None = None
     fraction: float | None = None
     leaderboard_value: float | str | None = None
+    #: More leaderboard columns from this test, as Gradescope entries.
+    leaderboard_extra: list[dict[str, Any]] = field(default_factory=list)
     duration: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -107,6 +109,7 @@ def build_results(
         for o in outcomes
         if o.meta.leaderboard_column and o.leaderboard_value is not None and o.outcome == "passed"
     ]  # fmt: skip
+    leaderboard += [e for o in outcomes if o.outcome == "passed" for e in o.leaderboard_extra]
     if leaderboard:
         results["leaderboard"] = leaderboard
     return results

@@ -33,6 +33,8 @@ from grader.training.trainer import Trainer
 
 _CHECKER = pytest.StashKey[GradientChecker]()
 _TRAINER = pytest.StashKey[Trainer]()
+_NOTES = pytest.StashKey[list[str]]()
+_BOARD = pytest.StashKey[list[dict[str, Any]]]()
 _GROUP = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*:")
 
 
@@ -111,6 +113,23 @@ class GradingPlugin:
         request.node.stash[_TRAINER] = trainer
         return trainer
 
+    @pytest.fixture
+    def note(self, request: pytest.FixtureRequest) -> Callable[[str], None]:
+        """``note(text)``: a line for the test's output, whether it passes or fails."""
+        notes = request.node.stash.setdefault(_NOTES, [])
+        return notes.append
+
+    @pytest.fixture
+    def leaderboard_entry(self, request: pytest.FixtureRequest) -> Callable[..., None]:
+        """``leaderboard_entry(column, value, order="desc")``: a leaderboard column beyond the
+        one gradescope-utils' decorator gives a test (kept only if the test passes)."""
+        entries = request.node.stash.setdefault(_BOARD, [])
+
+        def add(name: str, value: float | str, order: str = "desc") -> None:
+            entries.append({"name": name, "value": value, "order": order})
+
+        return add
+
     @pytest.fixture(name="manifest")
     def manifest_fixture(self) -> Manifest:
         return self.manifest
@@ -160,16 +179,19 @@ class GradingPlugin:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
-        function = getattr(item, "obj", None)
-        state = getattr(function, "__dict__", {})
-        for attr in ("__score__", "__leaderboard_value__"):
-            state.pop(attr, None)  # gradescope-utils keeps them on the function between runs
+        # gradescope-utils stores set_score / set_leaderboard_value results on its wrapper
+        # functions and keeps them between runs; stacked decorators leave them on different
+        # layers. Clear every layer before the test and read them all after.
+        layers = _wrapper_layers(getattr(item, "obj", None))
+        for layer in layers:
+            for attr in ("__score__", "__leaderboard_value__"):
+                layer.__dict__.pop(attr, None)
         try:
             return (yield)
         finally:
-            self._call_values[item.nodeid] = (
-                state.get("__score__"),
-                state.get("__leaderboard_value__"),
+            self._call_values[item.nodeid] = tuple(
+                next((layer.__dict__[attr] for layer in layers if attr in layer.__dict__), None)
+                for attr in ("__score__", "__leaderboard_value__")
             )
 
     @pytest.hookimpl(wrapper=True)
@@ -186,9 +208,13 @@ class GradingPlugin:
                 "gradient_seconds": round(checker.seconds, 6),
             }
         trainer = item.stash.get(_TRAINER, None)
-        if trainer is not None and trainer.run_record is not None and call.when == "call":
-            report.grader_extra = {"training": trainer.run_record.extra()}
-            report.grader_summary = trainer.run_record.summary()
+        if call.when == "call":
+            summary = list(item.stash.get(_NOTES, []))
+            if trainer is not None and trainer.run_record is not None:
+                report.grader_extra = {"training": trainer.run_record.extra()}
+                summary.insert(0, trainer.run_record.summary())
+            report.grader_summary = "\n".join(summary)
+            report.grader_board = list(item.stash.get(_BOARD, []))
         if call.excinfo is not None:
             # Plain attributes travel into SubtestReports, which pytest copies from this report.
             report.grader_message = explain(call.excinfo.value)
@@ -235,7 +261,8 @@ class GradingPlugin:
         self.outcomes.append(
             Outcome(meta, status, message, subtest=subtest, fraction=fraction,
                     leaderboard_value=leaderboard, duration=report.duration,
-                    extra=getattr(report, "grader_extra", {}))
+                    extra=getattr(report, "grader_extra", {}),
+                    leaderboard_extra=getattr(report, "grader_board", []))
         )  # fmt: skip
 
     def pytest_sessionfinish(self) -> None:
@@ -324,6 +351,15 @@ def _case_id(value: object, argname: str, index: int) -> str:
     if value is None or isinstance(value, str | int | float | bool):
         return f"{argname}={value}"
     return f"{argname}#{index + 1}"
+
+
+def _wrapper_layers(function: Any) -> list[Any]:
+    """The function and the functions it wraps (``__wrapped__``), outermost first."""
+    layers = []
+    while function is not None and hasattr(function, "__dict__") and len(layers) < 10:
+        layers.append(function)
+        function = function.__dict__.get("__wrapped__")
+    return layers
 
 
 def _status(report: pytest.TestReport) -> str:
