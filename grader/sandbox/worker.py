@@ -113,9 +113,11 @@ class Worker:
         name = function.__name__ if hasattr(function, "__name__") else "the function"
         try:
             return function(*args, **kwargs)
-        except NotImplementedError:
+        except NotImplementedError as exc:
+            raiser = self._innermost_function(exc) or name  # the stub, also behind staff code
             raise Failure(
-                "not_implemented", f"{name} is not implemented yet (it raises NotImplementedError)"
+                "not_implemented",
+                f"{raiser} is not implemented yet (it raises NotImplementedError)",
             ) from None
         except MemoryError:
             limit = f" (it may use {self.memory_mb} MB)" if self.memory_mb else ""
@@ -149,6 +151,11 @@ class Worker:
                     "bad_value", f"{request['function']} returned something unusable: {exc}"
                 ) from None
         return {"ok": True, "value": values}
+
+    def _innermost_function(self, exc: BaseException) -> str | None:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if Path(f.filename).parent == self.submission]  # fmt: skip
+        return frames[-1].name if frames else None
 
     def student_traceback(self, exc: BaseException) -> str:
         """The traceback lines that point into the submission, with paths made relative."""

@@ -43,7 +43,7 @@ class _BatchUnpickler(pickle.Unpickler):
 
     ALLOWED = frozenset({
         ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy", "ndarray"), ("numpy", "dtype"),
+        ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"),
     })  # fmt: skip
 
     def find_class(self, module: str, name: str) -> object:

@@ -4,6 +4,7 @@ import pytest
 from gradescope_utils.autograder_utils.decorators import leaderboard, partial_credit
 
 from grader.checks import CheckFailed
+from grader.sandbox.errors import StudentRaised
 from grader.training.datasets import digits
 from grader.training.trainer import accuracy
 
@@ -24,7 +25,11 @@ def device(student):
 def test_build_model(student, device):
     """build_model: maps a batch of 8x8 images to 10 class scores"""
     net = student.torch_training.create(list(INPUT_SHAPE), 10, 0, device)
-    shape = student.torch_training.scores_shape(net, images(digits().val_x[:7]))
+    try:
+        shape = student.torch_training.scores_shape(net, images(digits().val_x[:7]))
+    except StudentRaised as exc:
+        raise CheckFailed(f"the model build_model returns fails on a batch of shape "
+                          f"(7, 1, 8, 8): {exc}") from None  # fmt: skip
     if tuple(shape) != (7, 10):
         raise CheckFailed(f"for a batch of 7 images the model returned shape {tuple(shape)}; "
                           "expected (7, 10): one score per class")  # fmt: skip
