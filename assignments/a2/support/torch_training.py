@@ -12,8 +12,13 @@ _runs = {}
 
 
 def best_device():
-    """ "cuda" when torch sees a GPU, else "cpu"."""
+    """The GPU when torch sees one ("cuda"), else "cpu"."""
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def device_name(device):
+    """The device for reports: "cpu", or "cuda" with the GPU's name."""
+    return f"cuda ({torch.cuda.get_device_name()})" if device.startswith("cuda") else "cpu"
 
 
 def create(input_shape, num_classes, seed, device):

@@ -47,7 +47,8 @@ def test_training(student, training, device, note, leaderboard_entry, set_score=
         lambda: student.torch_training.train_epoch(net, 64), epochs=12,
         evaluate=lambda: accuracy(student.torch_training.predict(net, images(data.val_x)),
                                   data.val_y),
-        device=device, warmup=lambda: student.torch_training.warmup(net, 64),
+        device=student.torch_training.device_name(device),
+        warmup=lambda: student.torch_training.warmup(net, 64),
     )  # fmt: skip
     test_accuracy = accuracy(student.torch_training.predict(net, images(data.test_x)), data.test_y)
     set_leaderboard_value(round(test_accuracy, 4))
