@@ -4,59 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from pathlib import Path
 
 from rich.console import Console
 
 from grader import __version__, assignment, stubs
-from grader.grading import GradingError, grade
-from grader.manifest import ManifestError
-from grader.reporting.curves import write_curves
-from grader.reporting.fallback import STAFF_SIDE, failure_results
-from grader.reporting.schema import validation_errors
-from grader.reporting.table import render
-from grader.reporting.writer import write_results
-from grader.sandbox.user import SandboxUserError
-from grader.submission import SubmissionError
+from grader.packaging import autograder_zip
+from grader.runner import MISUSE, grade_to_file
 
 
 def _grade(args: argparse.Namespace, console: Console) -> int:
     output = Path(args.output) if args.output else None
-    try:
-        manifest = assignment.find(args.assignment)
-        run = grade(Path(args.submission), manifest)
-        problems = validation_errors(run.results)
-        if problems:  # a bug of ours: never hand Gradescope an invalid file
-            raise GradingError("results.json failed schema validation: " + "; ".join(problems))
-    except SubmissionError as exc:
-        _write_failure(output, f"Your submission could not be read: {exc}", str(exc))
-        raise
-    except (assignment.AssignmentNotFound, ManifestError, SandboxUserError) as exc:
-        _write_failure(output, STAFF_SIDE, str(exc))
-        raise
-    except Exception as exc:  # an internal error: keep the evidence, still write results
-        traceback.print_exc()
-        _write_failure(output, STAFF_SIDE, f"{type(exc).__name__}: {exc}")
-        print(f"grader: internal error: {exc}", file=sys.stderr)
-        if isinstance(exc, GradingError) and exc.log:
-            print(exc.log[-4000:], file=sys.stderr)
-        return 1
-    if output:
-        write_results(run.results, output)
-    render(run.results, console, title=f"{manifest.title}: {args.submission}")
-    for error in run.staff_errors:
-        console.print(f"[yellow]staff warning:[/yellow] {error}", highlight=False)
-    if output:
-        console.print(f"Wrote {output}", highlight=False)
-        for path in write_curves(run.results, output.parent):
-            console.print(f"Wrote training curves {path}", highlight=False)
-    return 2 if run.staff_errors else 0
-
-
-def _write_failure(output: Path | None, student_message: str, detail: str) -> None:
-    if output is not None:
-        write_results(failure_results(student_message, detail), output)
+    return grade_to_file(
+        Path(args.submission), lambda: assignment.find(args.assignment), output, console
+    )
 
 
 def _stubs(args: argparse.Namespace, console: Console) -> int:
@@ -68,6 +29,14 @@ def _stubs(args: argparse.Namespace, console: Console) -> int:
         return 1 if differ else 0
     for name in differ:
         console.print(f"wrote {manifest.folder / name}", highlight=False)
+    return 0
+
+
+def _autograder_build(args: argparse.Namespace, console: Console) -> int:
+    manifest = assignment.find(args.assignment)
+    names = autograder_zip.build(manifest, Path(args.output))
+    console.print(f"Wrote {args.output} ({len(names)} files): upload it on Gradescope's "
+                  "'Configure Autograder' page", highlight=False)  # fmt: skip
     return 0
 
 
@@ -84,6 +53,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="where to write results.json")
     p.set_defaults(run=_grade)
 
+    p = verbs.add_parser("autograder", help="package an assignment for Gradescope")
+    actions = p.add_subparsers(dest="action", required=True)
+    p = actions.add_parser("build", help="build autograder.zip (setup.sh, run_autograder, source/)")
+    p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
+    p.add_argument("--output", "-o", default="autograder.zip", help="the zip to write")
+    p.set_defaults(run=_autograder_build)
+
     p = verbs.add_parser("stubs", help="generate student stubs from the reference solution")
     p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
     p.add_argument("--check", action="store_true", help="only report stubs that are out of date")
@@ -96,12 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     try:
         return args.run(args, console)
-    except (
-        assignment.AssignmentNotFound,
-        ManifestError,
-        SubmissionError,
-        stubs.StubError,
-    ) as exc:  # misuse: one line, no traceback
+    except (*MISUSE, stubs.StubError) as exc:  # misuse: one line, no traceback
         print(f"grader: error: {exc}", file=sys.stderr)
         return 2
 

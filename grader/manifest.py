@@ -57,6 +57,16 @@ SCHEMA: dict[str, Any] = {
             },
         },
         "support": {"type": "array", "items": {"type": "string", "pattern": r"\.py$"}},
+        "python_packages": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "rate_limit": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["submissions", "hours"],
+            "properties": {
+                "submissions": {"type": "integer", "minimum": 1},
+                "hours": _POSITIVE,
+            },
+        },
         "tolerances": {"type": "object", "additionalProperties": _NUMBER},
         "training": {
             "type": "object",
@@ -116,6 +126,10 @@ class Manifest:
     memory_mb: int = 512
     #: Staff modules run in the worker beside the student's (a training loop, say).
     support: tuple[str, ...] = ()
+    #: pip requirements the assignment needs beyond the grader (torch), for autograder images.
+    python_packages: tuple[str, ...] = ()
+    #: At most ``submissions`` graded submissions per ``hours`` on Gradescope (None: no limit).
+    rate_limit: tuple[int, float] | None = None
     tolerances: dict[str, float] = field(default_factory=dict)
     #: Training time budgets by device class ("cpu", "cuda"), and the relative mode's factor.
     budget_seconds: dict[str, float] = field(default_factory=dict)
@@ -209,6 +223,12 @@ def _build(path: Path, root: yaml.Node, data: dict[str, Any]) -> Manifest:
         total_time=float(limits.get("total_time", Manifest.total_time)),
         memory_mb=int(limits.get("memory_mb", Manifest.memory_mb)),
         support=tuple(data.get("support", ())),
+        python_packages=tuple(data.get("python_packages", ())),
+        rate_limit=(
+            (data["rate_limit"]["submissions"], float(data["rate_limit"]["hours"]))
+            if "rate_limit" in data
+            else None
+        ),
         tolerances={k: float(v) for k, v in data.get("tolerances", {}).items()},
         budget_seconds={k: float(v) for k, v in training.get("budget_seconds", {}).items()},
         relative_budget=training.get("relative_budget"),

@@ -1,0 +1,58 @@
+"""``grader autograder build``: the zip uploaded to Gradescope.
+
+Layout: ``setup.sh`` and ``run_autograder`` at the top (Gradescope's contract); ``source/``
+holds the grader (installed by setup.sh), the pinned requirements, the assignment folder
+(manifest, tests, support code, stubs) as ``source/assignment`` and the reference solution as
+``source/reference``, and ``autograder.json`` saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+from grader.manifest import Manifest
+from grader.packaging.run import CONFIG_NAME
+
+FILES = Path(__file__).resolve().parent / "files"
+#: The grader's own source: the package and what pip needs to install it.
+ROOT = Path(__file__).resolve().parents[2]
+_SKIP = ("__pycache__", ".pytest_cache", ".ruff_cache")
+
+
+def build(manifest: Manifest, output: Path) -> list[str]:
+    """Write the zip; returns the names it holds."""
+    entries: dict[str, Path | str] = {
+        "setup.sh": FILES / "setup.sh",
+        "run_autograder": FILES / "run_autograder",
+        "source/requirements.txt": FILES / "requirements.txt",
+        "source/requirements-assignment.txt": "".join(f"{p}\n" for p in manifest.python_packages),
+        "source/pyproject.toml": ROOT / "pyproject.toml",
+        "source/README.md": ROOT / "README.md",
+        f"source/{CONFIG_NAME}": json.dumps(
+            {"assignment": "assignment", "reference": "reference" if manifest.reference else None}
+        ),
+    }
+    entries.update(_tree(ROOT / "grader", "source/grader"))
+    entries.update(_tree(manifest.folder, "source/assignment"))
+    if manifest.reference is not None:
+        entries.update(_tree(manifest.reference, "source/reference"))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in sorted(entries.items()):
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            executable = name in ("setup.sh", "run_autograder")
+            info.external_attr = (0o755 if executable else 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            data = content.read_bytes() if isinstance(content, Path) else content.encode()
+            archive.writestr(info, data)
+    return sorted(entries)
+
+
+def _tree(folder: Path, prefix: str) -> dict[str, Path]:
+    return {
+        f"{prefix}/{path.relative_to(folder).as_posix()}": path
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not any(part in _SKIP for part in path.parts)
+    }

@@ -1,0 +1,59 @@
+"""The body of run_autograder: grade /autograder/submission into /autograder/results.
+
+Every path comes from the environment (set by run_autograder, which defaults them to
+Gradescope's layout), so that tests run the real entry point against a temporary folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from grader import assignment
+from grader.manifest import Manifest
+from grader.packaging import rate_limit
+from grader.runner import MISUSE, grade_to_file
+
+#: Written into the zip's source/ by ``grader autograder build``.
+CONFIG_NAME = "autograder.json"
+
+
+def _metadata(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _manifest(source: Path) -> Manifest:
+    config = json.loads((source / CONFIG_NAME).read_text())
+    manifest = assignment.find(str(source / config["assignment"]))
+    reference = config.get("reference")
+    return dataclasses.replace(manifest, reference=(source / reference) if reference else None)
+
+
+def main() -> int:
+    env = os.environ
+    source, submission = Path(env["GRADER_SOURCE"]), Path(env["GRADER_SUBMISSION"])
+    output = Path(env["GRADER_RESULTS"]) / "results.json"
+    metadata = _metadata(Path(env["GRADER_METADATA"]))
+    console = Console(width=160)  # stdout: shown to instructors only on Gradescope
+    try:
+        return grade_to_file(
+            submission, lambda: _manifest(source), output, console,
+            instead=lambda manifest: rate_limit.check(manifest.rate_limit, metadata),
+        )  # fmt: skip
+    except MISUSE as exc:  # results.json already says so
+        print(f"grader: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
