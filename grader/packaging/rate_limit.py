@@ -37,11 +37,11 @@ def check(limit: tuple[int, float] | None, metadata: dict[str, Any]) -> dict[str
     submissions, hours = limit
     window = timedelta(hours=hours)
     previous = [p for p in metadata.get("previous_submissions") or [] if isinstance(p, dict)]
+    timed = [(_time(p.get("submission_time")), p) for p in previous if _counts(p)]
     recent = sorted(
-        ((when, p) for p in previous if _counts(p)
-         for when in [_time(p.get("submission_time"))] if when and created - window <= when < created),
+        [(when, p) for when, p in timed if when and created - window <= when < created],
         key=lambda pair: pair[0],
-    )  # fmt: skip
+    )
     if len(recent) < submissions:
         return None
     latest = max(recent, key=lambda pair: pair[0])[1]
