@@ -32,6 +32,13 @@ def _stubs(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace, console: Console) -> int:
+    return grade_to_file(
+        Path(args.path), lambda: assignment.find(args.assignment), None, console,
+        only_visible=True,
+    )  # fmt: skip
+
+
 def _autograder_build(args: argparse.Namespace, console: Console) -> int:
     manifest = assignment.find(args.assignment)
     names = autograder_zip.build(manifest, Path(args.output))
@@ -52,6 +59,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
     p.add_argument("--output", "-o", help="where to write results.json")
     p.set_defaults(run=_grade)
+
+    p = verbs.add_parser("check", help="students: run the public tests on your working copy")
+    p.add_argument("path", nargs="?", default=".", help="your folder (default: the current one)")
+    p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
+    p.set_defaults(run=_check)
 
     p = verbs.add_parser("autograder", help="package an assignment for Gradescope")
     actions = p.add_subparsers(dest="action", required=True)

@@ -44,14 +44,14 @@ class GradingRun:
     log: str = ""
 
 
-def grade(submission: Path, manifest: Manifest) -> GradingRun:
+def grade(submission: Path, manifest: Manifest, only_visible: bool = False) -> GradingRun:
     """Grade ``submission`` (folder or zip); see :func:`_grade`. With a relative training
     budget, the reference solution's training times on this machine are measured first (once:
     they are cached)."""
     reference_times: dict[str, float] = {}
     if manifest.relative_budget is not None and manifest.reference is not None:
         reference_times = cached_times(manifest.name) or _calibrate(manifest)
-    return _grade(submission, manifest, reference_times)
+    return _grade(submission, manifest, reference_times, only_visible)
 
 
 def _calibrate(manifest: Manifest) -> dict[str, float]:
@@ -70,7 +70,10 @@ def _calibrate(manifest: Manifest) -> dict[str, float]:
     return times
 
 
-def _grade(submission: Path, manifest: Manifest, reference_times: dict[str, float]) -> GradingRun:
+def _grade(
+    submission: Path, manifest: Manifest, reference_times: dict[str, float],
+    only_visible: bool = False,
+) -> GradingRun:  # fmt: skip
     """Grade ``submission`` (folder or zip); raises SubmissionError or ManifestError.
 
     As root, student code runs as an unprivileged user, and the assignment folder (its tests)
@@ -98,7 +101,7 @@ def _grade(submission: Path, manifest: Manifest, reference_times: dict[str, floa
         except BaseException:
             sandbox.close()
             raise
-        plugin = GradingPlugin(manifest, sandbox, reference_times)
+        plugin = GradingPlugin(manifest, sandbox, reference_times, only_visible)
         ini = Path(workdir) / "pytest.ini"
         ini.write_text("[pytest]\n")
         args = [

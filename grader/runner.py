@@ -32,16 +32,18 @@ def grade_to_file(
     output: Path | None,
     console: Console,
     instead: Callable[[Manifest], dict[str, Any] | None] | None = None,
+    only_visible: bool = False,
 ) -> int:
     """Grade and write ``output``; print the table. Returns 0, or 2 with staff warnings, or 1
     after an internal error. Misuse errors are re-raised after a results file saying so is
-    written. ``instead`` may return results that replace grading (a rate limit)."""
+    written. ``instead`` may return results that replace grading (a rate limit);
+    ``only_visible`` runs the visible tests only (a student's self-check)."""
     try:
         manifest = load_manifest()
         results = instead(manifest) if instead is not None else None
         staff_errors: list[str] = []
         if results is None:
-            run = grade(submission, manifest)
+            run = grade(submission, manifest, only_visible)
             results, staff_errors = run.results, run.staff_errors
         problems = validation_errors(results)
         if problems:  # a bug of ours: never hand Gradescope an invalid file

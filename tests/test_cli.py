@@ -66,3 +66,12 @@ def test_errors_still_write_a_valid_results_file(tmp_path, kind, expected):
     document = json.loads(output.read_text())
     assert validation_errors(document) == []
     assert document["score"] == 0 and expected in document["output"]
+
+
+def test_check_runs_only_the_visible_tests_and_says_what_is_hidden(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["check", str(SOLUTION), "--assignment", "a1"]) == 0
+    printed = capsys.readouterr().out
+    assert "edge cases" not in printed and "finite and right for scores" not in printed
+    assert "19 more tests (worth 17.8333 points) will run after you submit" in printed
+    assert "Total: 82.1667 / 82.1667" in printed

@@ -77,13 +77,21 @@ def owner_of(meta: TestMeta, manifest: Manifest) -> str:
 
 
 def build_results(
-    outcomes: list[Outcome], manifest: Manifest, execution_time: float
-) -> dict[str, Any]:
-    """The Gradescope results.json document for a finished run."""
+    outcomes: list[Outcome], manifest: Manifest, execution_time: float,
+    left_out: list[TestMeta] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The Gradescope results.json document for a finished run. ``left_out`` are the hidden
+    tests a student's self-check did not run: they keep their share of the points."""
     owners = [owner_of(o.meta, manifest) for o in outcomes]
     shares: dict[str, int] = defaultdict(int)
+    hidden_points = 0.0
+    for meta in left_out or []:
+        shares[owner_of(meta, manifest)] += 1
     for owner, outcome in zip(owners, outcomes, strict=True):
         shares[owner] += outcome.outcome in COUNTED
+    for meta in left_out or []:
+        owner = owner_of(meta, manifest)
+        hidden_points += _owner_points(owner, meta, manifest) / shares[owner]
     numbers = _auto_numbers(outcomes)
     tests = []
     for owner, outcome, number in zip(owners, outcomes, numbers, strict=True):
@@ -94,7 +102,7 @@ def build_results(
     hidden = sum(t["visibility"] in ("hidden", "after_due_date", "after_published") for t in tests)
     results: dict[str, Any] = {
         "execution_time": round(execution_time, 3),
-        "output": _summary(tests, hidden),
+        "output": _summary(tests, hidden, len(left_out or []), hidden_points),
         "output_format": "text",
         "test_output_format": "text",
         "test_name_format": "text",
@@ -120,7 +128,8 @@ def _owner_points(owner: str, meta: TestMeta, manifest: Manifest) -> float:
     return settings.points if settings is not None else (meta.weight or 0.0)
 
 
-def _visibility(meta: TestMeta, manifest: Manifest) -> str:
+def visibility_of(meta: TestMeta, manifest: Manifest) -> str:
+    """The test's visibility: manifest (function, then group), decorator, manifest default."""
     for key in (meta.function, meta.group):
         settings = manifest.tests.get(key) if key else None
         if settings is not None and settings.visibility:
@@ -145,7 +154,7 @@ def _entry(outcome: Outcome, manifest: Manifest, max_score: float, number: str) 
         "status": "failed" if outcome.outcome in ("failed", "error", "not_run") else "passed",
         "output": message,
         "output_format": "text",
-        "visibility": _visibility(meta, manifest),
+        "visibility": visibility_of(meta, manifest),
         "extra_data": {"nodeid": meta.nodeid, "outcome": outcome.outcome,
                        "duration": round(outcome.duration, 4), **outcome.extra},
     }  # fmt: skip
@@ -172,7 +181,9 @@ def _auto_numbers(outcomes: list[Outcome]) -> list[str]:
     return numbers
 
 
-def _summary(tests: list[dict[str, Any]], hidden: int) -> str:
+def _summary(
+    tests: list[dict[str, Any]], hidden: int, not_run_hidden: int = 0, hidden_points: float = 0.0
+) -> str:
     visible = [t for t in tests if t["visibility"] == "visible"]
     passed = sum(t["status"] == "passed" for t in visible)
     lines = [f"{passed} of {len(visible)} visible tests passed."]
@@ -180,5 +191,10 @@ def _summary(tests: list[dict[str, Any]], hidden: int) -> str:
         lines.append(
             f"{hidden} more test{'s were' if hidden != 1 else ' was'} run on your submission "
             "and will be shown later (after the due date or when grades are published)."
+        )
+    if not_run_hidden:
+        lines.append(
+            f"{not_run_hidden} more test{'s' if not_run_hidden != 1 else ''} (worth "
+            f"{hidden_points:g} points) will run after you submit; they are not shown until then."
         )
     return "\n".join(lines)

@@ -24,7 +24,7 @@ from grader.checks.failure import CheckFailed
 from grader.checks.gradcheck import GradientChecker
 from grader.manifest import Manifest, ManifestError
 from grader.reference import Reference
-from grader.reporting.outcomes import Outcome, TestMeta, build_results
+from grader.reporting.outcomes import Outcome, TestMeta, build_results, visibility_of
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.proxy import Sandbox, Student
 from grader.training.budget import Budget, budget_for
@@ -50,9 +50,16 @@ class GradingPlugin:
     """Collects the outcome of every test, case and subtest of one grading run."""
 
     def __init__(
-        self, manifest: Manifest, sandbox: Sandbox, reference_times: dict[str, float] | None = None
+        self,
+        manifest: Manifest,
+        sandbox: Sandbox,
+        reference_times: dict[str, float] | None = None,
+        only_visible: bool = False,
     ) -> None:
         self.manifest = manifest
+        #: A student's self-check: run the visible tests only, and count the others.
+        self.only_visible = only_visible
+        self.left_out: list[TestMeta] = []
         #: The reference solution's training seconds per "test id|device class" (relative budgets).
         self.reference_times = reference_times or {}
         self.sandbox = sandbox
@@ -144,6 +151,11 @@ class GradingPlugin:
             self.meta[item.nodeid] = _meta(item)
         # Tests that depend on graded functions (training runs) go last, after those functions.
         items.sort(key=lambda item: bool(self._dependencies(self.meta[item.nodeid])))
+        if self.only_visible:
+            metas = [self.meta[item.nodeid] for item in items]
+            shown = [visibility_of(meta, self.manifest) == "visible" for meta in metas]
+            self.left_out = [meta for meta, keep in zip(metas, shown, strict=True) if not keep]
+            items[:] = [item for item, keep in zip(items, shown, strict=True) if keep]
         known = {m.function for m in self.meta.values()} | {m.group for m in self.meta.values()}
         unknown = [key for key in self.manifest.tests if key not in known]
         if unknown:
@@ -267,7 +279,8 @@ class GradingPlugin:
 
     def pytest_sessionfinish(self) -> None:
         self.sandbox.close()
-        self.results = build_results(self.outcomes, self.manifest, time.monotonic() - self.started)
+        elapsed = time.monotonic() - self.started
+        self.results = build_results(self.outcomes, self.manifest, elapsed, self.left_out)
 
 
 def explain(exc: BaseException) -> str:
