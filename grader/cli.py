@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import Progress
 
-from grader import __version__, assignment, stubs
+from grader import __version__, assignment, batch, stubs
 from grader.packaging import autograder_zip
 from grader.runner import MISUSE, grade_to_file
+from grader.submission import SubmissionError
 
 
 def _grade(args: argparse.Namespace, console: Console) -> int:
@@ -39,6 +42,26 @@ def _check(args: argparse.Namespace, console: Console) -> int:
     )  # fmt: skip
 
 
+def _batch(args: argparse.Namespace, console: Console) -> int:
+    manifest = assignment.find(args.assignment)
+    source, outdir = Path(args.submissions), Path(args.output)
+    if not source.exists():
+        raise SubmissionError(f"{source} does not exist")
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("grading", total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        results = batch.run_batch(source, manifest, outdir, args.workers, args.regrade, update)
+    scores = [batch.total(document) for document in results.values()]
+    mean = sum(scores) / len(scores) if scores else 0.0
+    console.print(f"Graded {len(results)} submissions (mean score {mean:.2f}); wrote "
+                  f"{outdir / 'summary.csv'}, {outdir / 'report.md'}, "
+                  f"{outdir / 'histogram.png'}", highlight=False)  # fmt: skip
+    return 0
+
+
 def _autograder_build(args: argparse.Namespace, console: Console) -> int:
     manifest = assignment.find(args.assignment)
     names = autograder_zip.build(manifest, Path(args.output))
@@ -64,6 +87,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", default=".", help="your folder (default: the current one)")
     p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
     p.set_defaults(run=_check)
+
+    p = verbs.add_parser("batch", help="TAs: grade a folder of submissions or a Gradescope export")
+    p.add_argument("submissions", help="a folder of submissions, or Gradescope's export zip")
+    p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
+    p.add_argument("--output", "-o", required=True, help="folder for results and summaries")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="submissions graded at once (default: the number of cores)")  # fmt: skip
+    p.add_argument("--regrade", action="store_true", help="grade again those already graded")
+    p.set_defaults(run=_batch)
 
     p = verbs.add_parser("autograder", help="package an assignment for Gradescope")
     actions = p.add_subparsers(dest="action", required=True)

@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from grader import notebook
+
 #: A zip that unpacks to more than this, or holds more files than this, is refused (zip bombs).
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_ENTRIES = 2000
@@ -46,6 +48,10 @@ def stage(submission: Path, expected: tuple[str, ...], workdir: Path) -> StagedS
         raise SubmissionError(f"{submission} does not exist")
     if submission.is_dir():
         source = submission
+    elif submission.suffix == ".ipynb":
+        source = workdir / "notebook"
+        source.mkdir()
+        shutil.copyfile(submission, source / submission.name)
     elif zipfile.is_zipfile(submission):
         source = workdir / "unzipped"
         _unzip(submission, source)
@@ -63,7 +69,27 @@ def stage(submission: Path, expected: tuple[str, ...], workdir: Path) -> StagedS
             continue
         shutil.copyfile(path, staged.folder / name)
         staged.found.append(name)
+    notebooks = [p for p in files if p.suffix == ".ipynb" and not p.is_symlink()]
+    if staged.missing and len(notebooks) == 1:
+        _from_notebook(notebooks[0], staged)
     return staged
+
+
+def _from_notebook(path: Path, staged: StagedSubmission) -> None:
+    """The notebook's definitions stand in for every expected file that is missing."""
+    try:
+        source, notes = notebook.extract(path)
+    except notebook.NotebookError as exc:
+        staged.notes.append(str(exc))
+        return
+    for name in staged.missing:
+        (staged.folder / name).write_text(source, encoding="utf-8")
+        staged.hints.pop(name, None)
+    staged.notes = [n for n in staged.notes if " is missing: " not in n]
+    staged.notes.append(f"Graded the definitions in {path.name}.")
+    staged.notes.extend(notes)
+    staged.found += staged.missing
+    staged.missing = []
 
 
 def _files(source: Path) -> list[Path]:
@@ -121,15 +147,22 @@ def _rel(path: Path, source: Path) -> str:
     return str(path.relative_to(source))
 
 
-def _unzip(archive: Path, target: Path) -> None:
+def unzip(archive: Path, target: Path, max_bytes: int, max_entries: int) -> None:
+    """Unpack a zip safely (no entry outside ``target``, bounded size); SubmissionError if not."""
+    _unzip(archive, target, max_bytes, max_entries)
+
+
+def _unzip(
+    archive: Path, target: Path, max_bytes: int = MAX_UNPACKED_BYTES, max_entries: int = MAX_ENTRIES
+) -> None:
     try:
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()
-            if len(infos) > MAX_ENTRIES:
-                raise SubmissionError(f"{archive.name} holds more than {MAX_ENTRIES} files")
-            if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
+            if len(infos) > max_entries:
+                raise SubmissionError(f"{archive.name} holds more than {max_entries} files")
+            if sum(i.file_size for i in infos) > max_bytes:
                 raise SubmissionError(
-                    f"{archive.name} unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB"
+                    f"{archive.name} unpacks to more than {max_bytes // 2**20} MB"
                 )
             for info in infos:
                 parts = PurePosixPath(info.filename.replace("\\", "/")).parts
