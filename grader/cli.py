@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from grader import __version__, assignment, batch, stubs
-from grader.packaging import autograder_zip
+from grader.packaging import autograder_zip, handout
 from grader.runner import MISUSE, grade_to_file
 from grader.submission import SubmissionError
 
@@ -62,6 +62,14 @@ def _batch(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _handout(args: argparse.Namespace, console: Console) -> int:
+    manifest = assignment.find(args.assignment)
+    names = handout.build(manifest, Path(args.output))
+    console.print(f"Wrote {args.output} ({len(names)} files: stubs, public tests, recorded "
+                  "answers, README)", highlight=False)  # fmt: skip
+    return 0
+
+
 def _autograder_build(args: argparse.Namespace, console: Console) -> int:
     manifest = assignment.find(args.assignment)
     names = autograder_zip.build(manifest, Path(args.output))
@@ -96,6 +104,11 @@ def parser() -> argparse.ArgumentParser:
                    help="submissions graded at once (default: the number of cores)")  # fmt: skip
     p.add_argument("--regrade", action="store_true", help="grade again those already graded")
     p.set_defaults(run=_batch)
+
+    p = verbs.add_parser("handout", help="build what students download")
+    p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
+    p.add_argument("--output", "-o", required=True, help="the zip to write")
+    p.set_defaults(run=_handout)
 
     p = verbs.add_parser("autograder", help="package an assignment for Gradescope")
     actions = p.add_subparsers(dest="action", required=True)

@@ -18,6 +18,7 @@ import pytest
 
 from grader.assignment import tests_folder
 from grader.manifest import Manifest
+from grader.recording import RecordingReference
 from grader.reporting.plugin import GradingPlugin
 from grader.sandbox.client import Limits
 from grader.sandbox.proxy import Sandbox
@@ -42,16 +43,20 @@ class GradingRun:
     results: dict[str, Any]
     staff_errors: list[str] = field(default_factory=list)
     log: str = ""
+    #: Test functions a visible-only run left out (hidden from students).
+    hidden_functions: set[str] = field(default_factory=set)
 
 
-def grade(submission: Path, manifest: Manifest, only_visible: bool = False) -> GradingRun:
+def grade(
+    submission: Path, manifest: Manifest, only_visible: bool = False, record: Path | None = None
+) -> GradingRun:
     """Grade ``submission`` (folder or zip); see :func:`_grade`. With a relative training
     budget, the reference solution's training times on this machine are measured first (once:
     they are cached)."""
     reference_times: dict[str, float] = {}
     if manifest.relative_budget is not None and manifest.reference is not None:
         reference_times = cached_times(manifest.name) or _calibrate(manifest)
-    return _grade(submission, manifest, reference_times, only_visible)
+    return _grade(submission, manifest, reference_times, only_visible, record)
 
 
 def _calibrate(manifest: Manifest) -> dict[str, float]:
@@ -73,6 +78,7 @@ def _calibrate(manifest: Manifest) -> dict[str, float]:
 def _grade(
     submission: Path, manifest: Manifest, reference_times: dict[str, float],
     only_visible: bool = False,
+    record: Path | None = None,
 ) -> GradingRun:  # fmt: skip
     """Grade ``submission`` (folder or zip); raises SubmissionError or ManifestError.
 
@@ -101,7 +107,7 @@ def _grade(
         except BaseException:
             sandbox.close()
             raise
-        plugin = GradingPlugin(manifest, sandbox, reference_times, only_visible)
+        plugin = GradingPlugin(manifest, sandbox, reference_times, only_visible, bool(record))
         ini = Path(workdir) / "pytest.ini"
         ini.write_text("[pytest]\n")
         args = [
@@ -120,6 +126,8 @@ def _grade(
         raise plugin.manifest_error
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or not plugin.results:
         raise GradingError(f"pytest could not run the tests of {manifest.name}", log.getvalue())
+    if record is not None and isinstance(plugin.reference_solution, RecordingReference):
+        plugin.reference_solution.save(record)
     notes = list(staged.notes)
     missing_required = [name for name in staged.missing if name in manifest.required_files]
     if missing_required:
@@ -128,7 +136,8 @@ def _grade(
                      f"{', '.join(manifest.required_files)}.")  # fmt: skip
     if notes:
         plugin.results["output"] = "\n".join([*notes, plugin.results["output"]])
-    return GradingRun(plugin.results, plugin.staff_errors, log.getvalue())
+    hidden = {meta.function for meta in plugin.left_out}
+    return GradingRun(plugin.results, plugin.staff_errors, log.getvalue(), hidden)
 
 
 def _private_folders(manifest: Manifest) -> list[Path]:

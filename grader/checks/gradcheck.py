@@ -80,8 +80,13 @@ class GradientChecker:
             self.seconds += time.perf_counter() - started
         if error <= self.tolerance:
             return
-        right = expected() if expected is not None else self._sampled(objective, x)
-        message = self._explain(name, found, right, error, batch_size, one_example)
+        try:
+            right = expected() if expected is not None else self._sampled(objective, x)
+            message = self._explain(name, found, right, error, batch_size, one_example)
+        except LookupError:  # a handout's recorded reference cannot answer a diagnosis
+            message = (f"{name} does not match the numerical gradient (relative error "
+                       f"{error:.1e}, tolerance {self.tolerance:.0e}); the detailed diagnosis "
+                       "runs when you submit.")  # fmt: skip
         if own is not None:
             message = f"{message} {self._consistency(found, *own, x)}".rstrip()
         raise CheckFailed(message)

@@ -23,6 +23,7 @@ import pytest
 from grader.checks.failure import CheckFailed
 from grader.checks.gradcheck import GradientChecker
 from grader.manifest import Manifest, ManifestError
+from grader.recording import RecordingReference, ReplayReference, is_recording
 from grader.reference import Reference
 from grader.reporting.outcomes import Outcome, TestMeta, build_results, visibility_of
 from grader.sandbox.errors import StudentCodeError
@@ -55,6 +56,7 @@ class GradingPlugin:
         sandbox: Sandbox,
         reference_times: dict[str, float] | None = None,
         only_visible: bool = False,
+        record: bool = False,
     ) -> None:
         self.manifest = manifest
         #: A student's self-check: run the visible tests only, and count the others.
@@ -63,7 +65,15 @@ class GradingPlugin:
         #: The reference solution's training seconds per "test id|device class" (relative budgets).
         self.reference_times = reference_times or {}
         self.sandbox = sandbox
-        self.reference_solution = Reference(manifest.reference, manifest.modules)
+        self.reference_solution: Reference | RecordingReference | ReplayReference
+        if is_recording(manifest.reference):  # a student's handout: answers, not code
+            self.reference_solution = ReplayReference(manifest.reference)
+        elif record:
+            self.reference_solution = RecordingReference(
+                Reference(manifest.reference, manifest.modules)
+            )
+        else:
+            self.reference_solution = Reference(manifest.reference, manifest.modules)
         self.started = time.monotonic()
         self.meta: dict[str, TestMeta] = {}
         self.outcomes: list[Outcome] = []
@@ -81,7 +91,7 @@ class GradingPlugin:
         return Student(self.sandbox)
 
     @pytest.fixture
-    def reference(self) -> Reference:
+    def reference(self) -> Reference | RecordingReference | ReplayReference:
         """The reference solution's modules, imported in this (trusted) process."""
         return self.reference_solution
 

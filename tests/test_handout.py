@@ -1,0 +1,73 @@
+"""The student handout: stubs, public tests and recorded answers, never the solution's code;
+a self-check in the unpacked handout gives the same verdicts as the real grade."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import SOLUTION
+from fixtures.a1_variants import BUGGY
+
+from grader import assignment
+from grader.cli import main
+from grader.grading import grade
+
+
+@pytest.fixture(scope="module")
+def handout(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("handout")
+    assert main(["handout", "-a", "a1", "-o", str(folder / "a1-handout.zip")]) == 0
+    with zipfile.ZipFile(folder / "a1-handout.zip") as archive:
+        archive.extractall(folder)
+    return folder / "a1"
+
+
+def test_handout_holds_no_solution_code(handout):
+    files = {p.relative_to(handout).as_posix() for p in handout.rglob("*") if p.is_file()}
+    assert {"layers.py", "optim.py", "init.py", "manifest.yaml", "README.md",
+            "reference-recording/recording.bin", "tests/test_conv.py"} <= files  # fmt: skip
+    solution_line = "dx_pad[:, :, rows, cols] += np.tensordot(dout[:, :, i, j], w, axes=([1], [0]))"
+    assert solution_line in (SOLUTION / "layers.py").read_text()
+    for path in handout.rglob("*.py"):
+        assert solution_line not in path.read_text(), path
+    assert "raise NotImplementedError" in (handout / "layers.py").read_text()
+    conv_tests = (handout / "tests" / "test_conv.py").read_text()
+    assert conv_tests.count("...  # hidden: runs when you submit") == 2
+
+
+def self_check(handout: Path, submission: Path, tmp_path: Path) -> dict:
+    """``grader check`` in a copy of the handout holding the student's files."""
+    work = tmp_path / "work"
+    shutil.copytree(handout, work)
+    for path in submission.glob("*.py"):
+        shutil.copy(path, work / path.name)
+    return grade(work, assignment.find(str(work)), only_visible=True).results
+
+
+def failed(results: dict) -> set[str]:
+    return {t["name"] for t in results["tests"] if t["score"] < t["max_score"]}
+
+
+def test_self_check_of_the_stubs_and_of_the_reference(handout, tmp_path):
+    stubs = self_check(handout, handout, tmp_path / "stubs")
+    assert stubs["tests"] and all(t["score"] == 0 for t in stubs["tests"])
+    reference = self_check(handout, SOLUTION, tmp_path / "reference")
+    assert failed(reference) == set()
+    assert "19 more tests (worth 17.8333 points) will run after you submit" in reference["output"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["affine_backward db averaged over the batch", "conv_backward_naive takes dw from the last "
+     "example only", "dropout_forward does not scale by 1/p", "adam swaps beta1 and beta2",
+     "batchnorm_forward uses the unbiased variance"],
+)  # fmt: skip
+def test_self_check_verdicts_match_the_real_grade(handout, tmp_path, name):
+    variant = next(v for v in BUGGY if v.name == name)
+    submission = variant.write(tmp_path / "submission")
+    real = grade(submission, assignment.find("a1"), only_visible=True).results
+    checked = self_check(handout, submission, tmp_path)
+    assert failed(checked) == failed(real) != set()
