@@ -30,8 +30,8 @@ README = """# {title}
 
 Write your code in {files}, replacing each `raise NotImplementedError(...)`.
 
-Check your work with the public tests (you need the grader: `pip install grader`, or the
-course's instructions):
+Check your work with the public tests (install the grader as your course explains, for example
+`pip install <the course's grader URL>`), in this folder:
 
     grader check --assignment .
 
