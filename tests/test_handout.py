@@ -71,3 +71,23 @@ def test_self_check_verdicts_match_the_real_grade(handout, tmp_path, name):
     real = grade(submission, assignment.find("a1"), only_visible=True).results
     checked = self_check(handout, submission, tmp_path)
     assert failed(checked) == failed(real) != set()
+
+
+def test_solution_notebooks_become_stubbed_notebooks(tmp_path):
+    import nbformat
+
+    from grader.packaging.handout import _stub_notebook
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("Implement relu."),
+        nbformat.v4.new_code_cell(
+            "def relu(x):\n    # BEGIN SOLUTION\n    return x * (x > 0)\n    # END SOLUTION"
+        ),
+    ]
+    notebook.cells[1]["outputs"] = [nbformat.v4.new_output("stream", text="secret output")]
+    nbformat.write(notebook, str(tmp_path / "solution.ipynb"))
+    stub = nbformat.reads(_stub_notebook(tmp_path / "solution.ipynb").decode(), as_version=4)
+    code = stub.cells[1]
+    assert code["source"] == 'def relu(x):\n    raise NotImplementedError("implement relu")'
+    assert code["outputs"] == [] and stub.cells[0]["source"] == "Implement relu."
