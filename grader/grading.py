@@ -55,7 +55,8 @@ def grade(
     they are cached)."""
     reference_times: dict[str, float] = {}
     if manifest.relative_budget is not None and manifest.reference is not None:
-        reference_times = cached_times(manifest.name) or _calibrate(manifest)
+        cached = cached_times(manifest.name)
+        reference_times = cached if cached is not None else _calibrate(manifest)
     return _grade(submission, manifest, reference_times, only_visible, record)
 
 

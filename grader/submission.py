@@ -72,6 +72,8 @@ def stage(submission: Path, expected: tuple[str, ...], workdir: Path) -> StagedS
     notebooks = [p for p in files if p.suffix == ".ipynb" and not p.is_symlink()]
     if staged.missing and len(notebooks) == 1:
         _from_notebook(notebooks[0], staged)
+    for name in staged.missing:
+        _explain_missing(name, files, source, staged)
     return staged
 
 
@@ -84,8 +86,6 @@ def _from_notebook(path: Path, staged: StagedSubmission) -> None:
         return
     for name in staged.missing:
         (staged.folder / name).write_text(source, encoding="utf-8")
-        staged.hints.pop(name, None)
-    staged.notes = [n for n in staged.notes if " is missing: " not in n]
     staged.notes.append(f"Graded the definitions in {path.name}.")
     staged.notes.extend(notes)
     staged.found += staged.missing
@@ -119,12 +119,16 @@ def _choose(name: str, files: list[Path], source: Path, staged: StagedSubmission
             others = ", ".join(_rel(p, source) for p in matches[1:])
             staged.notes.append(f"Graded {_rel(chosen, source)}; ignored {others}.")
         return chosen
+    return None
+
+
+def _explain_missing(name: str, files: list[Path], source: Path, staged: StagedSubmission) -> None:
+    """Name the file the student probably meant, if there is one."""
     near = _near_miss(name, [p for p in files if not p.is_symlink()])
     if near is not None:
         hint = f"your submission has {_rel(near, source)!r}: rename it to {name}"
         staged.hints[name] = hint
         staged.notes.append(f"{name} is missing: {hint}.")
-    return None
 
 
 def _near_miss(name: str, files: list[Path]) -> Path | None:

@@ -48,13 +48,16 @@ def _cache_file() -> Path:
     return folder / "reference-training-times.json"
 
 
-def cached_times(assignment: str) -> dict[str, float]:
-    """Reference training seconds by "test id|device class", for this machine."""
+def cached_times(assignment: str) -> dict[str, float] | None:
+    """Reference training seconds by "test id|device class" for this machine, or None when
+    they were never measured here."""
     try:
         data = json.loads(_cache_file().read_text())
     except (OSError, ValueError):
-        return {}
-    entry = data.get(machine(), {}).get(assignment, {}) if isinstance(data, dict) else {}
+        return None
+    entry = data.get(machine(), {}).get(assignment) if isinstance(data, dict) else None
+    if not isinstance(entry, dict):
+        return None
     return {k: float(v) for k, v in entry.items() if isinstance(v, int | float)}
 
 
