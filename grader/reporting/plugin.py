@@ -4,14 +4,11 @@ Shaped like pytest's own junitxml: one object registered for the run, fed by
 ``pytest_runtest_logreport`` (setup/call reports, subtests) and ``pytest_collectreport``, turned
 into results once at ``pytest_sessionfinish`` by :func:`grader.reporting.outcomes.build_results`.
 It also provides the fixtures grading tests use: ``student``, ``reference``, ``rng``,
-``tolerance`` and ``manifest``.
+``gradcheck``, ``training``, ``note``, ``leaderboard_entry``, ``tolerance`` and ``manifest``.
 """
 
 from __future__ import annotations
 
-import inspect
-import re
-import string
 import time
 import zlib
 from collections.abc import Callable, Generator
@@ -25,6 +22,7 @@ from grader.checks.gradcheck import GradientChecker
 from grader.manifest import Manifest, ManifestError
 from grader.recording import RecordingReference, ReplayReference, is_recording
 from grader.reference import Reference
+from grader.reporting.naming import describe_test
 from grader.reporting.outcomes import Outcome, TestMeta, build_results, visibility_of
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.proxy import Sandbox, Student
@@ -36,7 +34,6 @@ _CHECKER = pytest.StashKey[GradientChecker]()
 _TRAINER = pytest.StashKey[Trainer]()
 _NOTES = pytest.StashKey[list[str]]()
 _BOARD = pytest.StashKey[list[dict[str, Any]]]()
-_GROUP = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*:")
 
 
 class BudgetExhausted(Exception):
@@ -158,7 +155,7 @@ class GradingPlugin:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
-            self.meta[item.nodeid] = _meta(item)
+            self.meta[item.nodeid] = describe_test(item)
         # Tests that depend on graded functions (training runs) go last, after those functions.
         items.sort(key=lambda item: bool(self._dependencies(self.meta[item.nodeid])))
         if self.only_visible:
@@ -305,75 +302,6 @@ def explain(exc: BaseException) -> str:
         f"The test could not check your code ({type(exc).__name__}: {exc}). "
         "If your code looks right, tell your course staff."
     )
-
-
-def _meta(item: pytest.Item) -> TestMeta:
-    function = getattr(item, "obj", None)
-    python_name = getattr(item, "originalname", item.name)
-    name = _name(item, (inspect.getdoc(function) or python_name).strip().splitlines()[0])
-    group = _GROUP.match(name)
-    attr = getattr
-    return TestMeta(
-        nodeid=item.nodeid,
-        function=python_name,
-        name=name,
-        group=group.group(1) if group else None,
-        weight=attr(function, "__weight__", None),
-        number=attr(function, "__number__", None),
-        visibility=attr(function, "__visibility__", None),
-        tags=tuple(attr(function, "__tags__", ())),
-        hide_errors=attr(function, "__hide_errors__", None),
-        leaderboard_column=attr(function, "__leaderboard_column__", None),
-        leaderboard_order=attr(function, "__leaderboard_sort_order__", "desc"),
-    )
-
-
-def _name(item: pytest.Item, first_line: str) -> str:
-    """The docstring's first line with ``{param}`` fields filled in, then, in brackets, the case
-    ids of the parametrizations that the name does not already show."""
-    callspec = getattr(item, "callspec", None)
-    if callspec is None:
-        return first_line
-    fields = {f for _, f, _, _ in string.Formatter().parse(first_line) if f}
-    try:
-        name = first_line.format(**callspec.params) if fields else first_line
-    except (KeyError, IndexError, ValueError):
-        name, fields = first_line, set()
-    segments = []
-    for marker in reversed(list(item.iter_markers("parametrize"))):
-        argnames = marker.args[0]
-        names = [n.strip() for n in argnames.split(",")] if isinstance(argnames, str) else argnames
-        if fields & set(names):  # the name already says which case of this mark it is
-            continue
-        segment = _case_segment(marker, names, callspec.params)
-        if segment:
-            segments.append(segment)
-    return f"{name} [{', '.join(segments)}]" if segments else name
-
-
-def _case_segment(marker: pytest.Mark, names: list[str], params: dict[str, Any]) -> str | None:
-    """This item's id within one ``parametrize`` mark: its ``ids`` entry or its values."""
-    argvalues = list(marker.args[1]) if len(marker.args) > 1 else []
-    for index, entry in enumerate(argvalues):
-        explicit = getattr(entry, "id", None)
-        values = getattr(entry, "values", entry)
-        values = values if len(names) > 1 or hasattr(entry, "values") else (values,)
-        if len(values) == len(names) and all(
-            params.get(n, object()) is v for n, v in zip(names, values, strict=True)
-        ):
-            ids = marker.kwargs.get("ids")
-            if explicit is not None:
-                return str(explicit)
-            if ids is not None and not callable(ids):
-                return str(list(ids)[index])
-            return "-".join(_case_id(params[n], n, index) for n in names)
-    return None
-
-
-def _case_id(value: object, argname: str, index: int) -> str:
-    if value is None or isinstance(value, str | int | float | bool):
-        return f"{argname}={value}"
-    return f"{argname}#{index + 1}"
 
 
 def _wrapper_layers(function: Any) -> list[Any]:
