@@ -8,6 +8,7 @@ import os
 import resource
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -78,47 +79,96 @@ class Worker:
 
     def __post_init__(self) -> None:
         self.submission = self.submission.resolve()
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._pid: int | None = None
+        self._zygote: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
         self._output: OutputCapture | None = None
         self._to_worker = self._from_worker = -1
         self._printed = ""
-        #: In the environment of the worker and of every process it starts, to find them all.
+        #: In the environment of the fork server, its workers and every process they start.
         self._marker = f"GRADER_WORKER={secrets.token_hex(8)}"
 
     @property
     def alive(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
+        return self._pid is not None
 
     def start(self) -> None:
-        """Start the process and wait until it has imported numpy and is ready."""
+        """Fork a fresh worker from the fork server (started first if needed) and wait until
+        it is ready; it imports no student code until a call needs it."""
+        if self._zygote is None or self._zygote.poll() is not None:
+            self._start_zygote()
+        assert self._control is not None
         ours_read, theirs_write = os.pipe()
         theirs_read, ours_write = os.pipe()
         output_read, output_write = os.pipe()
-        memory = str(self.limits.memory_mb or 0)
-        bounds = self._bounds()
-        command = [
-            sys.executable, "-I", "-B", "-u", "-m", "grader.sandbox.worker",
-            str(self.submission), str(theirs_read), str(theirs_write), memory,
-            json.dumps(self.hints), *self.modules,
-        ]  # fmt: skip
         try:
-            self._proc = subprocess.Popen(
-                command,
-                cwd=self.submission,
-                env=_worker_env(self.home, self._marker),
-                stdin=subprocess.DEVNULL,
-                stdout=output_write,
-                stderr=output_write,
-                pass_fds=(theirs_read, theirs_write),
-                start_new_session=True,
-                preexec_fn=lambda: self._enter_sandbox(bounds),
-            )
+            socket.send_fds(self._control, [b"fork"], [theirs_read, theirs_write, output_write])
+            self._pid = int(self._control.recv(64))
+        except (OSError, ValueError) as exc:
+            for fd in (ours_read, ours_write, output_read):
+                os.close(fd)
+            self._stop_zygote()
+            raise WorkerCrashed(f"the process that starts your code failed ({exc})") from None
         finally:
             for fd in (theirs_read, theirs_write, output_write):
                 os.close(fd)
         self._output = OutputCapture(output_read)
         self._to_worker, self._from_worker = ours_write, ours_read
         self._exchange(None, TimeLimit(STARTUP_TIMEOUT, "the time limit to start"), "your code")
+
+    def _start_zygote(self) -> None:
+        """The fork server: a process with Python and numpy loaded, the limits applied and the
+        unprivileged user taken, that forks workers on request."""
+        self._stop_zygote()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        memory = str(self.limits.memory_mb or 0)
+        command = [
+            sys.executable, "-I", "-B", "-u", "-m", "grader.sandbox.zygote", str(theirs.fileno()),
+            str(self.submission), memory, json.dumps(self.hints), *self.modules,
+        ]  # fmt: skip
+        bounds = self._bounds()
+        try:
+            self._zygote = subprocess.Popen(
+                command,
+                cwd=self.submission,
+                env=_worker_env(self.home, self._marker),
+                stdin=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,
+                preexec_fn=lambda: self._enter_sandbox(bounds),
+            )
+        finally:
+            theirs.close()
+        ours.settimeout(STARTUP_TIMEOUT)
+        self._control = ours
+        try:
+            ready = ours.recv(64)
+        except OSError:
+            ready = b""
+        if ready != b"ready\n":
+            self._stop_zygote()
+            raise WorkerCrashed("the process that starts your code could not start")
+
+    def _stop_zygote(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._zygote is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._zygote.pid, signal.SIGKILL)
+            self._zygote.wait()
+            self._zygote = None
+
+    def _exit_status(self, pid: int) -> int | None:
+        """The worker's exit code (negative: the signal that killed it), from the fork server."""
+        if self._control is None:
+            return None
+        try:
+            self._control.sendall(f"wait {pid}".encode())
+            status = int(self._control.recv(64))
+        except (OSError, ValueError):
+            return None
+        return os.waitstatus_to_exitcode(status) if status >= 0 else None
 
     def call(
         self,
@@ -194,7 +244,7 @@ class Worker:
         return reply
 
     def _crash_message(self, what: str) -> str:
-        code = self._proc.wait() if self._proc else None
+        code = self._exit_status(self._pid) if self._pid is not None else None
         self.stop()
         if code is not None and code < 0:
             how = f"was killed by signal {signal.Signals(-code).name}"
@@ -231,13 +281,14 @@ class Worker:
 
     def stop(self) -> None:
         """Kill the worker's whole process group and every process it started (found by the
-        marker in their environment), and release the pipes."""
-        if self._proc is not None:
+        marker in their environment), and release the pipes. The fork server stays."""
+        if self._pid is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self._proc.pid, signal.SIGKILL)
-            self.user.kill_marked(self._marker)
-            self._proc.wait()
-            self._proc = None
+                os.killpg(self._pid, signal.SIGKILL)
+            keep = {self._zygote.pid} if self._zygote is not None else set()
+            self.user.kill_marked(self._marker, keep)
+            self._exit_status(self._pid)  # reaps it
+            self._pid = None
         if self._output is not None:
             self._output.close()
             self._printed += self._output.take()
@@ -246,6 +297,12 @@ class Worker:
             if fd >= 0:
                 os.close(fd)
         self._to_worker = self._from_worker = -1
+
+    def close(self) -> None:
+        """Stop the worker and the fork server."""
+        self.stop()
+        self._stop_zygote()
+        self.user.kill_marked(self._marker, set())
 
 
 def _join(message: Any, details: Any) -> str:

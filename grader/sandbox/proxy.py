@@ -98,7 +98,7 @@ class Sandbox:
         return min(limits, key=lambda limit: limit.seconds)
 
     def close(self) -> None:
-        self._worker.stop()
+        self._worker.close()
         self._scratch.cleanup()
 
 

@@ -71,13 +71,14 @@ class SandboxUser:
             if path.exists():
                 path.chmod(path.stat().st_mode & 0o700)
 
-    def kill_marked(self, marker: str) -> None:
-        """Kill every process of the student's user whose environment carries ``marker``: the
-        worker's descendants, including those that left its process group (a double fork)."""
+    def kill_marked(self, marker: str, keep: set[int]) -> None:
+        """Kill every process of the student's user whose environment carries ``marker``, but
+        those in ``keep``: the worker's descendants, including those that left its process group
+        (a double fork)."""
         uid = os.getuid() if self.uid is None else self.uid
         needle = marker.encode()
         for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            if not entry.name.isdigit() or int(entry.name) in (os.getpid(), *keep):
                 continue
             with contextlib.suppress(OSError):
                 if entry.stat().st_uid == uid and needle in (entry / "environ").read_bytes():
