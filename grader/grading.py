@@ -43,7 +43,7 @@ class GradingRun:
     results: dict[str, Any]
     staff_errors: list[str] = field(default_factory=list)
     log: str = ""
-    #: Test functions a visible-only run left out (hidden from students).
+    #: Test functions a visible-only run left out entirely (hidden from students).
     hidden_functions: set[str] = field(default_factory=set)
 
 
@@ -137,7 +137,8 @@ def _grade(
                      f"{', '.join(manifest.required_files)}.")  # fmt: skip
     if notes:
         plugin.results["output"] = "\n".join([*notes, plugin.results["output"]])
-    hidden = {meta.function for meta in plugin.left_out}
+    ran = {meta.function for meta in plugin.meta.values() if meta not in plugin.left_out}
+    hidden = {meta.function for meta in plugin.left_out} - ran  # every case of them hidden
     return GradingRun(plugin.results, plugin.staff_errors, log.getvalue(), hidden)
 
 

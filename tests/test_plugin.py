@@ -254,3 +254,24 @@ def test_broken_test_file_is_a_staff_error(tmp_path):
     run = grade(tmp_path / "submission", assignment.find(str(folder)))
     assert run.results["tests"] == []
     assert "nonexistent_module" in run.staff_errors[0]
+
+
+def test_a_case_can_be_hidden_with_a_visibility_mark(tmp_path):
+    tests = '''
+    import pytest
+    from gradescope_utils.autograder_utils.decorators import weight
+
+    @weight(2)
+    @pytest.mark.parametrize("n", [1, pytest.param(2, marks=pytest.mark.visibility("hidden"))])
+    def test_cases(n):
+        """cases: case {n}"""
+    '''
+    folder = make_assignment(tmp_path, tests=tests, manifest=MANIFEST.split("tests:")[0])
+    document = graded(tmp_path / "submission", folder)
+    assert {t["name"]: t["visibility"] for t in document["tests"]} == {
+        "cases: case 1": "visible", "cases: case 2": "hidden"
+    }  # fmt: skip
+    checked = grade(tmp_path / "submission", assignment.find(str(folder)), only_visible=True)
+    assert [t["name"] for t in checked.results["tests"]] == ["cases: case 1"]
+    assert checked.results["tests"][0]["max_score"] == 1
+    assert "1 more test (worth 1 points) will run after you submit" in checked.results["output"]

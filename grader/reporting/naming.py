@@ -30,12 +30,20 @@ def describe_test(item: pytest.Item) -> TestMeta:
         group=group.group(1) if group else None,
         weight=attr(function, "__weight__", None),
         number=attr(function, "__number__", None),
-        visibility=attr(function, "__visibility__", None),
+        visibility=_visibility(item, function),
         tags=tuple(attr(function, "__tags__", ())),
         hide_errors=attr(function, "__hide_errors__", None),
         leaderboard_column=attr(function, "__leaderboard_column__", None),
         leaderboard_order=attr(function, "__leaderboard_sort_order__", "desc"),
     )
+
+
+def _visibility(item: pytest.Item, function: object) -> str | None:
+    """A case's ``pytest.mark.visibility(...)``, else the gradescope-utils decorator's."""
+    marker = item.get_closest_marker("visibility")
+    if marker is not None and marker.args:
+        return str(marker.args[0])
+    return getattr(function, "__visibility__", None)
 
 
 def _name(item: pytest.Item, first_line: str) -> str:

@@ -149,6 +149,11 @@ class GradingPlugin:
         return self.manifest
 
     # -- collection -------------------------------------------------------------------------
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line(
+            "markers", "visibility(value): Gradescope visibility of a test or parametrized case"
+        )
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.staff_errors.append(f"could not load {report.nodeid}: {_last_line(report)}")
