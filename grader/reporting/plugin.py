@@ -225,18 +225,18 @@ class GradingPlugin:
         report = yield
         if call.when == "call" and "student" in getattr(item, "fixturenames", ()):
             report.grader_printed = self.sandbox.printed()
-        checker = item.stash.get(_CHECKER, None)
-        if checker is not None and call.when == "call":
-            report.grader_extra = {
-                "gradient_evaluations": checker.evaluations,
-                "gradient_seconds": round(checker.seconds, 6),
-            }
-        trainer = item.stash.get(_TRAINER, None)
         if call.when == "call":
+            extra: dict[str, Any] = {}
             summary = list(item.stash.get(_NOTES, []))
+            checker = item.stash.get(_CHECKER, None)
+            if checker is not None:
+                extra["gradient_evaluations"] = checker.evaluations
+                extra["gradient_seconds"] = round(checker.seconds, 6)
+            trainer = item.stash.get(_TRAINER, None)
             if trainer is not None and trainer.run_record is not None:
-                report.grader_extra = {"training": trainer.run_record.extra()}
+                extra["training"] = trainer.run_record.extra()
                 summary.insert(0, trainer.run_record.summary())
+            report.grader_extra = extra
             report.grader_summary = "\n".join(summary)
             report.grader_board = list(item.stash.get(_BOARD, []))
         if call.excinfo is not None:

@@ -1,9 +1,9 @@
 """The worker process: the only place where student code is imported and run.
 
-Started by :class:`grader.sandbox.client.Worker` as
-``python -I -m grader.sandbox.worker SUBMISSION_DIR READ_FD WRITE_FD MODULE...``. It answers one
-request at a time; every failure of student code becomes a structured reply, so the grader never
-needs a traceback object from this process. Kept free of grader imports beyond the wire format.
+Forked by the fork server (:mod:`grader.sandbox.zygote`), which calls :func:`main` with
+``SUBMISSION_DIR READ_FD WRITE_FD MEMORY_MB HINTS MODULE...``. It answers one request at a time;
+every failure of student code becomes a structured reply, so the grader never needs a traceback
+object from this process. Kept free of grader imports beyond the wire format.
 """
 
 from __future__ import annotations
@@ -220,7 +220,3 @@ def main(argv: list[str]) -> None:
     sys.path.insert(0, str(path))
     worker = Worker(path, modules, int(memory_mb), json.loads(hints))
     serve(worker, int(read_fd), int(write_fd))
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
