@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import shutil
 import sys
 import tempfile
@@ -16,15 +17,14 @@ from typing import Any
 
 import pytest
 
-from grader.assignment import tests_folder
-from grader.manifest import Manifest
+from grader.assignment import BUNDLED, tests_folder
+from grader.manifest import Manifest, ManifestError
 from grader.recording import RecordingReference
 from grader.reporting.plugin import GradingPlugin
 from grader.sandbox.client import Limits
 from grader.sandbox.proxy import Sandbox
-from grader.sandbox.user import SandboxUser
 from grader.submission import stage
-from grader.training.budget import cached_times, store_times
+from grader.training.budget import CACHE_VARIABLE, cached_times, store_times
 from grader.training.device import device_class
 
 
@@ -45,6 +45,12 @@ class GradingRun:
     log: str = ""
     #: Test functions a visible-only run left out entirely (hidden from students).
     hidden_functions: set[str] = field(default_factory=set)
+    #: For staff: what isolates student code on this machine, and what does not.
+    isolation: list[str] = field(default_factory=list)
+
+
+#: Environment variables that name staff files run_autograder knows of (Gradescope's layout).
+STAFF_VARIABLES = ("GRADER_METADATA", "GRADER_SOURCE")
 
 
 def grade(
@@ -83,25 +89,26 @@ def _grade(
 ) -> GradingRun:  # fmt: skip
     """Grade ``submission`` (folder or zip); raises SubmissionError or ManifestError.
 
-    As root, student code runs as an unprivileged user, and the assignment folder (its tests)
-    and the reference solution are first made private to root.
+    The tests and the reference are read from private copies (nothing of the user's changes
+    mode); student code runs under an identity of its own (see grader.sandbox) and, where the
+    kernel allows, sees none of the staff's folders.
     """
-    user = SandboxUser.for_this_process()
-    user.protect(*_private_folders(manifest))
     with tempfile.TemporaryDirectory(prefix="grader-") as workdir:
+        Path(workdir).chmod(0o711)  # student code may reach the submission inside, nothing else
+        original, manifest = manifest, _private_copy(manifest, Path(workdir) / "staff")
         staged = stage(submission, manifest.files, Path(workdir))
         for name in manifest.support:  # staff code the tests run in the worker
             shutil.copyfile(manifest.folder / name, staged.folder / Path(name).name)
-        if user.drops_privileges:
-            _open_to_student(Path(workdir), staged.folder)
+        _open_to_student(staged.folder)
         limits = Limits(
             call_timeout=manifest.call_timeout,
             memory_mb=manifest.memory_mb,
             cpu_seconds=int(manifest.total_time) + 1,
         )
         sandbox = Sandbox(
-            staged.folder, manifest.modules, limits, user, manifest.test_timeout,
+            staged.folder, manifest.modules, limits, None, manifest.test_timeout,
             time.monotonic() + manifest.total_time, staged.hints,
+            _hidden_paths(original, Path(workdir)),
         )  # fmt: skip
         try:
             sandbox.check_start()
@@ -123,8 +130,10 @@ def _grade(
         finally:
             sandbox.close()
             _forget_test_modules(manifest.folder)
-    if plugin.manifest_error is not None:
-        raise plugin.manifest_error
+    if plugin.manifest_error is not None:  # it names the private copy: name the original
+        raise ManifestError(
+            str(plugin.manifest_error).replace(str(manifest.path), str(original.path))
+        )
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or not plugin.results:
         raise GradingError(f"pytest could not run the tests of {manifest.name}", log.getvalue())
     if record is not None and isinstance(plugin.reference_solution, RecordingReference):
@@ -139,16 +148,51 @@ def _grade(
         plugin.results["output"] = "\n".join([*notes, plugin.results["output"]])
     ran = {meta.function for meta in plugin.meta.values() if meta not in plugin.left_out}
     hidden = {meta.function for meta in plugin.left_out} - ran  # every case of them hidden
-    return GradingRun(plugin.results, plugin.staff_errors, log.getvalue(), hidden)
+    return GradingRun(
+        plugin.results, plugin.staff_errors, log.getvalue(), hidden,
+        sandbox.isolation.report(),
+    )  # fmt: skip
 
 
-def _private_folders(manifest: Manifest) -> list[Path]:
-    return [manifest.folder, *([manifest.reference] if manifest.reference else [])]
+def _private_copy(manifest: Manifest, staff: Path) -> Manifest:
+    """The manifest of private copies (readable by the grader's user only) of the assignment's
+    manifest, tests and support code, and of its reference."""
+    staff.mkdir(mode=0o700)
+    folder = staff / "assignment"
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    if tests_folder(manifest).is_dir():
+        shutil.copytree(tests_folder(manifest), folder / "tests", ignore=skip)
+    folder.mkdir(exist_ok=True)
+    shutil.copyfile(manifest.path, folder / manifest.path.name)
+    for name in manifest.support:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(manifest.folder / name, folder / name)
+    reference = None
+    if manifest.reference is not None and manifest.reference.is_dir():
+        reference = staff / "reference"
+        shutil.copytree(manifest.reference, reference, ignore=skip)
+    return dataclasses.replace(manifest, path=folder / manifest.path.name, reference=reference)
 
 
-def _open_to_student(workdir: Path, folder: Path) -> None:
-    """Let the unprivileged user read (not write) the staged submission, and nothing else."""
-    workdir.chmod(0o711)
+def _hidden_paths(manifest: Manifest, workdir: Path) -> list[Path]:
+    """Staff folders and files student code must not see: every assignment and reference
+    beside the graded one's, the submission metadata, the grader's cache and the private copies
+    (hidden only where a mount namespace is possible). Folders holding this Python or the
+    grading's own folder are left visible."""
+    cache = Path(os.environ.get(CACHE_VARIABLE, Path.home() / ".cache" / "grader"))
+    candidates = [manifest.folder, manifest.folder.parent, BUNDLED, BUNDLED.parent / "solutions",
+                  cache, workdir / "staff"]  # fmt: skip
+    if manifest.reference is not None:
+        candidates += [manifest.reference, manifest.reference.parent]
+    candidates += [Path(os.environ[name]) for name in STAFF_VARIABLES if os.environ.get(name)]
+    needed = [Path(p).resolve() for p in (*sys.path, sys.prefix, sys.base_prefix) if p]
+    needed += [workdir.resolve(), Path(tempfile.gettempdir()).resolve()]
+    hidden = {path.resolve() for path in candidates if path.exists()}
+    return sorted(p for p in hidden if not any(n.is_relative_to(p) for n in needed))
+
+
+def _open_to_student(folder: Path) -> None:
+    """Let student code read (not write) the staged submission."""
     folder.chmod(0o755)
     for path in folder.iterdir():
         path.chmod(0o644)

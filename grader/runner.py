@@ -42,9 +42,10 @@ def grade_to_file(
         manifest = load_manifest()
         results = instead(manifest) if instead is not None else None
         staff_errors: list[str] = []
+        isolation: list[str] = []
         if results is None:
             run = grade(submission, manifest, only_visible)
-            results, staff_errors = run.results, run.staff_errors
+            results, staff_errors, isolation = run.results, run.staff_errors, run.isolation
         problems = validation_errors(results)
         if problems:  # a bug of ours: never hand Gradescope an invalid file
             raise GradingError("results.json failed schema validation: " + "; ".join(problems))
@@ -64,6 +65,8 @@ def grade_to_file(
     if output:
         write_results(results, output)
     render(results, console, title=f"{manifest.title}: {submission}")
+    for line in isolation:
+        console.print(f"[dim]sandbox:[/dim] {line}", highlight=False)
     for error in staff_errors:
         console.print(f"[yellow]staff warning:[/yellow] {error}", highlight=False)
     if output:

@@ -10,7 +10,7 @@ import time
 
 import pytest
 from conftest import SOLUTION, by_group, graded
-from fixtures.hostile import CASES, LAYERS, Case, leftover_processes
+from fixtures.hostile import CASES, LAYERS, Case, leftover_files, leftover_processes
 
 from grader import assignment
 from grader.cli import main
@@ -63,6 +63,7 @@ def test_hostile_submission(case: Case, manifest, reference_totals, tmp_path, mo
     assert "hunter2" not in json.dumps(results)
     assert len(json.dumps(results)) < 1_000_000
     assert leftover_processes(case) == []
+    assert leftover_files() == []
     assert not (canary / "daemon-was-here").exists()
 
 

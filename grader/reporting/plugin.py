@@ -82,9 +82,11 @@ class GradingPlugin:
 
     # -- fixtures ---------------------------------------------------------------------------
     @pytest.fixture
-    def student(self) -> Student:
-        """The submission's modules, called in the worker process."""
-        self.sandbox.begin_test()
+    def student(self, request: pytest.FixtureRequest) -> Student:
+        """The submission's modules, called in the worker process (a fresh one, with nothing
+        left of student code's state, for a visible test after a hidden one)."""
+        meta = self.meta[request.node.nodeid]
+        self.sandbox.begin_test(hidden=visibility_of(meta, self.manifest) != "visible")
         return Student(self.sandbox)
 
     @pytest.fixture

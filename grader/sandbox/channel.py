@@ -32,11 +32,13 @@ def send(fd: int, payload: bytes) -> None:
         data = data[written:]
 
 
-def recv(fd: int, deadline: float | None = None) -> bytes:
-    """Read one frame, raising :class:`ChannelTimeout` past ``deadline`` (time.monotonic)."""
+def recv(fd: int, deadline: float | None = None, max_size: int = MAX_FRAME) -> bytes:
+    """Read one frame of at most ``max_size`` bytes, raising :class:`ChannelTimeout` past
+    ``deadline`` (time.monotonic)."""
     (size,) = _LEN.unpack(_read_exact(fd, _LEN.size, deadline))
-    if size > MAX_FRAME:
-        raise FrameTooLarge(f"message of {size} bytes exceeds the {MAX_FRAME}-byte limit")
+    if size > min(max_size, MAX_FRAME):
+        limit = min(max_size, MAX_FRAME)
+        raise FrameTooLarge(f"message of {size} bytes exceeds the {limit}-byte limit")
     return _read_exact(fd, size, deadline)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import resource
-import secrets
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -16,13 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import channel, codec
+from grader.sandbox import channel, codec, isolation
 from grader.sandbox.errors import ERROR_KINDS, BadValue, StudentTimeout, WorkerCrashed
 from grader.sandbox.output import OutputCapture
-from grader.sandbox.user import SandboxUser
+from grader.sandbox.user import SandboxUser, SandboxUserError, kill_until_gone
 
-#: Seconds a fresh worker gets to import numpy and say it is ready.
+#: Seconds a fresh worker (or the fork server) gets to say it is ready, at most: never more than
+#: the time left to the call that needs it.
 STARTUP_TIMEOUT = 60.0
+#: Seconds to kill student processes and collect the worker's exit status after a call.
+KILL_TIMEOUT = 5.0
 
 _SAFE_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -76,34 +80,45 @@ class Worker:
     home: Path | None = None
     #: Per missing file, the likely fix, added to the student's message.
     hints: dict[str, str] = field(default_factory=dict)
+    #: Staff folders and files that student code must not see (hidden with a mount namespace).
+    hide: list[Path] = field(default_factory=list)
+    #: time.monotonic() by which the whole run ends: starting the fork server may take until
+    #: then (a call's own limit covers forking a worker from it).
+    run_deadline: float | None = None
 
     def __post_init__(self) -> None:
         self.submission = self.submission.resolve()
+        self.isolation = dataclasses.replace(
+            isolation.probe(os.geteuid() == 0), own_uid=self.user.drops_privileges
+        )
         self._pid: int | None = None
         self._zygote: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
         self._output: OutputCapture | None = None
         self._to_worker = self._from_worker = -1
         self._printed = ""
-        #: In the environment of the fork server, its workers and every process they start.
-        self._marker = f"GRADER_WORKER={secrets.token_hex(8)}"
 
     @property
     def alive(self) -> bool:
         return self._pid is not None
 
-    def start(self) -> None:
-        """Fork a fresh worker from the fork server (started first if needed) and wait until
-        it is ready; it imports no student code until a call needs it."""
-        if self._zygote is None or self._zygote.poll() is not None:
-            self._start_zygote()
+    def start(self, limit: TimeLimit | None = None, deadline: float | None = None) -> None:
+        """Fork a fresh worker from the fork server (started first if needed, by the end of
+        the run at the latest) and wait until it is ready, by ``deadline`` (default: ``limit``
+        from now); it imports no student code until a call needs it."""
+        limit = limit or TimeLimit(STARTUP_TIMEOUT, "the time limit to start")
+        self._ensure_zygote()
+        if deadline is None:
+            deadline = time.monotonic() + min(limit.seconds, STARTUP_TIMEOUT)
+        if deadline <= time.monotonic():
+            raise StudentTimeout(f"no time was left to run your code ({limit.reason})")
         assert self._control is not None
         ours_read, theirs_write = os.pipe()
         theirs_read, ours_write = os.pipe()
         output_read, output_write = os.pipe()
         try:
             socket.send_fds(self._control, [b"fork"], [theirs_read, theirs_write, output_write])
-            self._pid = int(self._control.recv(64))
+            self._pid = int(self._answer(deadline))
         except (OSError, ValueError) as exc:
             for fd in (ours_read, ours_write, output_read):
                 os.close(fd)
@@ -114,35 +129,56 @@ class Worker:
                 os.close(fd)
         self._output = OutputCapture(output_read)
         self._to_worker, self._from_worker = ours_write, ours_read
-        self._exchange(None, TimeLimit(STARTUP_TIMEOUT, "the time limit to start"), "your code")
+        ready = self._exchange(
+            None, TimeLimit(deadline - time.monotonic(), limit.reason), "your code"
+        )
+        if ready.get("unreadable"):
+            raise SandboxUserError(_unreachable_message(self.user, ready["unreadable"]))
 
-    def _start_zygote(self) -> None:
-        """The fork server: a process with Python and numpy loaded, the limits applied and the
-        unprivileged user taken, that forks workers on request."""
+    def _answer(self, deadline: float) -> bytes:
+        """The fork server's answer, waited for no later than ``deadline``."""
+        assert self._control is not None
+        self._control.settimeout(max(deadline - time.monotonic(), 0.001))
+        answer = self._control.recv(64)
+        if not answer:
+            raise OSError("the fork server is gone")
+        return answer
+
+    def _ensure_zygote(self) -> None:
+        if self._zygote is None or self._zygote.poll() is not None:
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            self._start_zygote(min(deadline, self.run_deadline or deadline))
+
+    def _start_zygote(self, deadline: float) -> None:
+        """The fork server: a process with Python and numpy loaded that forks workers; it
+        runs as the grader (unreachable by them) and never holds the grader's stdout."""
         self._stop_zygote()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        memory = str(self.limits.memory_mb or 0)
-        command = [
-            sys.executable, "-I", "-B", "-u", "-m", "grader.sandbox.zygote", str(theirs.fileno()),
-            str(self.submission), memory, json.dumps(self.hints), *self.modules,
-        ]  # fmt: skip
-        bounds = self._bounds()
+        config = {
+            "submission": str(self.submission), "scratch": str(self.home or self.submission),
+            "hide": [str(p) for p in self.hide], "bounds": self._bounds(),
+            "uid": self.user.uid, "gid": self.user.gid, "memory_mb": self.limits.memory_mb or 0,
+            "hints": self.hints, "modules": self.modules,
+            "isolation": dataclasses.asdict(self.isolation),
+        }  # fmt: skip
+        command = [sys.executable, "-I", "-B", "-u", "-m", "grader.sandbox.zygote",
+                   str(theirs.fileno()), json.dumps(config)]  # fmt: skip
         try:
             self._zygote = subprocess.Popen(
                 command,
-                cwd=self.submission,
-                env=_worker_env(self.home, self._marker),
+                cwd="/",
+                env=_worker_env(self.home),
                 stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
                 pass_fds=(theirs.fileno(),),
                 start_new_session=True,
-                preexec_fn=lambda: self._enter_sandbox(bounds),
             )
         finally:
             theirs.close()
-        ours.settimeout(STARTUP_TIMEOUT)
         self._control = ours
         try:
-            ready = ours.recv(64)
+            ready = self._answer(deadline)
         except OSError:
             ready = b""
         if ready != b"ready\n":
@@ -155,18 +191,21 @@ class Worker:
             self._control = None
         if self._zygote is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self._zygote.pid, signal.SIGKILL)
-            self._zygote.wait()
+                os.killpg(self._zygote.pid, signal.SIGKILL)  # our own child: its pid is sure
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._zygote.wait(5)
             self._zygote = None
 
-    def _exit_status(self, pid: int) -> int | None:
-        """The worker's exit code (negative: the signal that killed it), from the fork server."""
+    def _exit_status(self, pid: int, deadline: float) -> int | None:
+        """The worker's exit code (negative: the signal that killed it), from the fork server,
+        waited for no later than ``deadline``; a fork server that does not answer is replaced."""
         if self._control is None:
             return None
         try:
             self._control.sendall(f"wait {pid}".encode())
-            status = int(self._control.recv(64))
+            status = int(self._answer(deadline))
         except (OSError, ValueError):
+            self._stop_zygote()
             return None
         return os.waitstatus_to_exitcode(status) if status >= 0 else None
 
@@ -211,22 +250,34 @@ class Worker:
         return text
 
     def _request(self, request: dict[str, Any], limit: TimeLimit | None) -> dict[str, Any]:
-        """Send a request (starting the worker if needed); a failure reply raises."""
-        if not self.alive:
-            self.start()
+        """Send a request (starting the worker if needed, within the same limit); a failure
+        reply raises."""
         limit = limit or TimeLimit(self.limits.call_timeout)
-        reply = self._exchange(request, limit, request["function"])
+        self._ensure_zygote()  # not part of the call's time
+        deadline = time.monotonic() + max(limit.seconds, 0.0)
+        if not self.alive:
+            self.start(limit, deadline)
+        reply = self._exchange(request, limit, request["function"], deadline)
         if not reply.get("ok"):
             error = ERROR_KINDS.get(reply.get("kind"), WorkerCrashed)
             raise error(_join(reply.get("message"), reply.get("details")))
         return reply
 
-    def _exchange(self, request: dict[str, Any] | None, limit: TimeLimit, what: str) -> dict:
-        deadline = time.monotonic() + max(limit.seconds, 0.0)
+    def _exchange(
+        self, request: dict[str, Any] | None, limit: TimeLimit, what: str,
+        deadline: float | None = None,
+    ) -> dict:  # fmt: skip
+        """Send ``request`` and read the reply by ``deadline`` (default: ``limit`` from now);
+        the reply may hold at most what :func:`codec.reply_bounds` allows for that request."""
+        if deadline is None:
+            deadline = time.monotonic() + max(limit.seconds, 0.0)
         try:
+            sent = b""
             if request is not None:
-                channel.send(self._to_worker, codec.encode(request))
-            reply = codec.decode(channel.recv(self._from_worker, deadline))
+                sent = codec.encode(request)
+                channel.send(self._to_worker, sent)
+            bounds = codec.reply_bounds(sent)
+            reply = codec.decode(channel.recv(self._from_worker, deadline, bounds.size), bounds)
         except channel.ChannelTimeout:
             self.stop()
             raise StudentTimeout(
@@ -234,7 +285,7 @@ class Worker:
                 "look for an infinite loop or very slow code"
             ) from None
         except (channel.ChannelClosed, BrokenPipeError):
-            raise WorkerCrashed(self._crash_message(what)) from None
+            raise WorkerCrashed(self._crash_message(what, deadline)) from None
         except (codec.CodecError, channel.FrameTooLarge) as exc:
             self.stop()
             raise BadValue(f"{what} sent back something the grader cannot read: {exc}") from None
@@ -243,8 +294,11 @@ class Worker:
             raise BadValue(f"{what} sent back a malformed reply")
         return reply
 
-    def _crash_message(self, what: str) -> str:
-        code = self._exit_status(self._pid) if self._pid is not None else None
+    def _crash_message(self, what: str, deadline: float) -> str:
+        pid = self._pid
+        self._kill_workers()
+        code = self._exit_status(pid, deadline) if pid is not None else None
+        self._pid = None
         self.stop()
         if code is not None and code < 0:
             how = f"was killed by signal {signal.Signals(-code).name}"
@@ -252,43 +306,50 @@ class Worker:
                 how += f" for using more than {self.limits.cpu_seconds} s of CPU time"
             elif -code == signal.SIGXFSZ:
                 how += f" for writing a file larger than {self.limits.file_mb} MB"
-        else:
+        elif code is not None:
             how = f"exited with status {code}"
+        else:
+            how = "ended"
         message = f"the process running your code {how} during {what}"
         printed = self.printed().strip()
         return f"{message}.\nYour code printed:\n{printed}" if printed else f"{message}."
 
     def _bounds(self) -> list[tuple[int, int]]:
-        """The resource limits of a new worker, computed before forking it."""
+        """The resource limits of a new worker, applied between fork and student code."""
         limits = self.limits
+        # RLIMIT_NPROC counts every process of the worker's user: a grading's own uid has none
+        # but the worker's; the grader's user has its own.
+        already = 1 if self.user.drops_privileges else _processes_of(os.getuid())
         bounds = [
             (resource.RLIMIT_CORE, 0),
             (resource.RLIMIT_CPU, limits.cpu_seconds),
             (resource.RLIMIT_FSIZE, limits.file_mb * 1024 * 1024),
             (resource.RLIMIT_NOFILE, limits.open_files),
-            (resource.RLIMIT_NPROC, _processes_of(self.user.uid) + limits.processes),
+            (resource.RLIMIT_NPROC, already + limits.processes),
         ]
         if limits.memory_mb:
             bounds.append((resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024))
         return bounds
 
-    def _enter_sandbox(self, bounds: list[tuple[int, int]]) -> None:
-        """In the child, before exec: limits first (as root they could be raised again later,
-        not after giving up root), then the unprivileged user."""
-        for kind, value in bounds:
-            resource.setrlimit(kind, (value, value))
-        self.user.become()
+    def _kill_workers(self) -> None:
+        """Kill every process of student code: as root, every process of the grading's uid;
+        otherwise every process under the fork server (a subreaper: orphans come back to it)
+        but the PID namespace's first process."""
+        deadline = time.monotonic() + KILL_TIMEOUT
+        if self.user.drops_privileges:
+            self.user.kill_all(deadline)
+        elif self._zygote is not None:
+            server = self._zygote.pid
+            kill_until_gone(lambda pid, status, tree: _under(server, pid, tree)
+                            and status.get("NSpid", (0,))[-1] != 1, deadline)  # fmt: skip
 
     def stop(self) -> None:
-        """Kill the worker's whole process group and every process it started (found by the
-        marker in their environment), and release the pipes. The fork server stays."""
+        """Kill the worker and every process it started, and release the pipes. The fork
+        server stays."""
         if self._pid is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self._pid, signal.SIGKILL)
-            keep = {self._zygote.pid} if self._zygote is not None else set()
-            self.user.kill_marked(self._marker, keep)
-            self._exit_status(self._pid)  # reaps it
-            self._pid = None
+            pid, self._pid = self._pid, None
+            self._kill_workers()
+            self._exit_status(pid, time.monotonic() + KILL_TIMEOUT)  # reaps it
         if self._output is not None:
             self._output.close()
             self._printed += self._output.take()
@@ -301,8 +362,8 @@ class Worker:
     def close(self) -> None:
         """Stop the worker and the fork server."""
         self.stop()
+        self._kill_workers()
         self._stop_zygote()
-        self.user.kill_marked(self._marker, set())
 
 
 def _join(message: Any, details: Any) -> str:
@@ -310,17 +371,43 @@ def _join(message: Any, details: Any) -> str:
     return f"{message}\n{details}" if isinstance(details, str) and details else message
 
 
-def _worker_env(home: Path | None, marker: str) -> dict[str, str]:
+def _worker_env(home: Path | None) -> dict[str, str]:
     env = dict(_SAFE_ENV)
     scratch = str(home) if home else "/tmp"
-    name, value = marker.split("=", 1)
-    env.update({"HOME": scratch, "TMPDIR": scratch, name: value})
+    env.update({"HOME": scratch, "TMPDIR": scratch})
     return env
 
 
-def _processes_of(uid: int | None) -> int:
+def _under(ancestor: int, pid: int, tree: dict[int, int]) -> bool:
+    """Whether ``pid`` descends from ``ancestor`` in ``tree`` (pid -> parent pid)."""
+    seen = set()
+    while pid in tree and pid not in seen:
+        seen.add(pid)
+        pid = tree[pid]
+        if pid == ancestor:
+            return True
+    return False
+
+
+def _unreachable_message(user: SandboxUser, folders: list[str]) -> str:
+    """Which folders the student's user cannot read, and the command that lets it."""
+    closed = []
+    for folder in folders:
+        for path in [*reversed(Path(folder).parents), Path(folder)]:
+            mode = path.stat().st_mode
+            if not mode & stat.S_IXOTH or (path == Path(folder) and not mode & stat.S_IROTH):
+                closed.append(str(path))
+                break
+    closed = sorted(set(closed))
+    return (
+        f"student code runs as {user.name or 'another user'}, which cannot read "
+        f"{folders[0]} (this Python's files); run `chmod o+rx {' '.join(closed)}` "
+        "(or install Python where every user can read it) and grade again"
+    )
+
+
+def _processes_of(uid: int) -> int:
     """Processes (and threads) the user already runs: RLIMIT_NPROC counts them all."""
-    uid = os.getuid() if uid is None else uid
     count = 0
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():

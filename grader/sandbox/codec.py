@@ -28,6 +28,33 @@ class CodecError(ValueError):
 
 
 @dataclass(frozen=True)
+class Bounds:
+    """The most one message may hold, checked before anything in it is decoded."""
+
+    size: int = 64 * 1024 * 1024
+    #: Bytes of JSON structure (a million tiny nodes would cost the grader gigabytes).
+    header: int = 4 * 1024 * 1024
+    arrays: int = 1024
+
+
+#: What any reply may hold; a reply may also hold four times what its request held.
+REPLY_FLOOR = Bounds()
+
+
+def reply_bounds(request: bytes) -> Bounds:
+    """The bounds of the reply to ``request`` (encoded): a function's results and its traced
+    arguments are of the order of its inputs, so a reply gets four times the request's bytes,
+    structure and arrays on top of :data:`REPLY_FLOOR`."""
+    header = arrays = 0
+    if len(request) >= 2 * _LEN.size:
+        (header,) = _LEN.unpack_from(request, 0)
+        (arrays,) = _LEN.unpack_from(request, _LEN.size + header)
+    floor = REPLY_FLOOR
+    return Bounds(floor.size + 4 * len(request), floor.header + 4 * header,
+                  floor.arrays + 4 * arrays)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Ref:
     """A student object that stays in the worker (a free-form cache, say)."""
 
@@ -57,14 +84,22 @@ def encode(value: Any, keep: Callable[[Any], Ref] | None = None) -> bytes:
     return b"".join(parts)
 
 
-def decode(data: bytes) -> Any:
-    """Rebuild a value from :func:`encode`'s bytes, validating every part of it."""
+def decode(data: bytes, bounds: Bounds | None = None) -> Any:
+    """Rebuild a value from :func:`encode`'s bytes, validating every part of it; each array
+    is read once and may appear once (no million references to one array)."""
     view = memoryview(data)
+    bounds = bounds or Bounds(size=len(data), header=len(data), arrays=len(data))
+    if len(view) > bounds.size:
+        raise CodecError(f"message of {len(view)} bytes exceeds {bounds.size}")
     header, pos = _take(view, 0)
+    if len(header) > bounds.header:
+        raise CodecError(f"message structure of {len(header)} bytes exceeds {bounds.header}")
     if pos + _LEN.size > len(view):
         raise CodecError("truncated message")
     (count,), pos = _LEN.unpack_from(view, pos), pos + _LEN.size
-    blobs = []
+    if count > bounds.arrays:
+        raise CodecError(f"message of {count} arrays exceeds {bounds.arrays}")
+    blobs: list[memoryview | None] = []
     for _ in range(count):
         blob, pos = _take(view, pos)
         blobs.append(blob)
@@ -116,7 +151,7 @@ def _plain_dtype(dtype: np.dtype) -> bool:
     return dtype.kind in ARRAY_KINDS and dtype.fields is None and dtype.subdtype is None
 
 
-def _from_tree(tree: Any, blobs: list[memoryview], depth: int) -> Any:
+def _from_tree(tree: Any, blobs: list[memoryview | None], depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise CodecError(f"value is nested more than {MAX_DEPTH} levels deep")
     if tree is None or type(tree) in (bool, int, float, str):
@@ -134,7 +169,10 @@ def _from_tree(tree: Any, blobs: list[memoryview], depth: int) -> Any:
     if "$ref" in tree and type(tree["$ref"]) is int and type(tree.get("type")) is str:
         return Ref(tree["$ref"], tree["type"])
     if "$nd" in tree and type(tree["$nd"]) is int and 0 <= tree["$nd"] < len(blobs):
-        return _array(blobs[tree["$nd"]], scalar=tree.get("scalar") is True)
+        blob, blobs[tree["$nd"]] = blobs[tree["$nd"]], None
+        if blob is None:
+            raise CodecError("an array appears twice in the message")
+        return _array(blob, scalar=tree.get("scalar") is True)
     raise CodecError("malformed value in message")
 
 

@@ -5,17 +5,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from grader.sandbox.client import CallResult, Limits, TimeLimit, Worker
 from grader.sandbox.errors import StudentCodeError
+from grader.sandbox.isolation import Isolation
 from grader.sandbox.user import SandboxUser, SandboxUserError
 
 
 class Sandbox:
-    """Owns the worker of one grading run; a failed call gets the next test a fresh worker.
+    """Owns the worker of one grading run, and the identity its student code runs under; a
+    failed call gets the next test a fresh worker, and so does a visible test after a hidden
+    one (with a fresh scratch folder too: nothing of a hidden test's inputs survives).
 
     Every call gets the shortest of three limits: the per-call timeout, what is left of the
     current test's time (``test_seconds``) and what is left of the run's (``run_deadline``, a
@@ -31,16 +36,33 @@ class Sandbox:
         test_seconds: float | None = None,
         run_deadline: float | None = None,
         hints: dict[str, str] | None = None,
+        hide: list[Path] | None = None,
     ) -> None:
         self.modules = list(modules)
-        self.user = user or SandboxUser()
-        self._scratch = self.user.scratch()
+        self._owns_user = user is None
+        self.user = user or SandboxUser.for_this_process()
+        self._folder = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
+        self._folder.chmod(0o711)
+        self._home = self.user.private_folder(self._folder / "home")
         self._worker = Worker(
-            submission, self.modules, limits, self.user, Path(self._scratch.name), hints or {}
+            submission,
+            self.modules,
+            limits,
+            self.user,
+            self._home,
+            hints or {},
+            hide or [],
+            run_deadline,
         )
         self._limits, self._test_seconds, self._run_deadline = limits, test_seconds, run_deadline
         self._test_deadline: float | None = None
         self._tainted = False
+        self._hidden_ran = False
+        self._closed = False
+
+    @property
+    def isolation(self) -> Isolation:
+        return self._worker.isolation
 
     def check_start(self) -> None:
         """Start the worker once before grading (it imports no student code yet), so that a
@@ -49,19 +71,26 @@ class Sandbox:
         try:
             self._worker.start()
         except (OSError, StudentCodeError) as exc:
-            who = f" as user {self.user.name}" if self.user.drops_privileges else ""
+            who = f" as {self.user.name}" if self.user.drops_privileges else ""
             raise SandboxUserError(
                 f"cannot start the process for student code{who}: {exc}. That user must be "
                 "able to run this Python and read its packages (install them where every user "
                 "can read them, as Gradescope's image does)"
             ) from None
 
-    def begin_test(self) -> None:
-        """Called before each test: replace the worker if an earlier call failed, start the
-        test's clock, and forget output printed before it."""
-        if self._tainted:
+    def begin_test(self, hidden: bool = False) -> None:
+        """Called before each test: replace the worker if an earlier call failed or if this
+        test is visible after a hidden one (then with a fresh scratch folder, and nothing of
+        the student's left anywhere), start the test's clock, and forget earlier output."""
+        fresh_state = self._hidden_ran and not hidden
+        if self._tainted or fresh_state:
             self._worker.stop()
             self._tainted = False
+        if fresh_state:
+            self.user.clean_up(self._home)
+            self.user.private_folder(self._home)
+            self._hidden_ran = False
+        self._hidden_ran |= hidden
         if self._test_seconds is not None:
             self._test_deadline = time.monotonic() + self._test_seconds
         self._worker.printed()
@@ -98,8 +127,18 @@ class Sandbox:
         return min(limits, key=lambda limit: limit.seconds)
 
     def close(self) -> None:
+        """Stop every process of student code and remove every file it left; an identity
+        this sandbox took goes back to the pool."""
+        if self._closed:
+            return
+        self._closed = True
         self._worker.close()
-        self._scratch.cleanup()
+        if self._owns_user:
+            self.user.release(self._home)
+        else:
+            self.user.clean_up(self._home)
+        with contextlib.suppress(OSError):
+            self._folder.rmdir()
 
 
 class Student:

@@ -1,85 +1,228 @@
-"""Who runs student code. As root (Gradescope's container), an unprivileged user: files of the
-grader made private to root cannot be read by it and it cannot signal the grader. Otherwise the
-grader's own user, with only the process limits to hold it."""
+"""Who runs student code, and how everything it left is found again.
+
+As root (Gradescope's container, a TA's ``grader batch``), every grading takes a uid of its own
+from a range (``GRADER_UID_RANGE``, default 64000-64999; no passwd entry needed), held with an
+flock'ed lock file for as long as the grading runs: concurrent gradings can neither signal, trace
+nor read each other's processes and files, nor the grader's. Cleaning up kills every process of
+that uid and removes every file it owns in the shared temporary folders and the scratch folder.
+Without root, student code runs as the grader's own user (see grader.sandbox.isolation for what
+still separates it).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import pwd
+import secrets
 import signal
-import tempfile
+import stat
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Environment variable naming the unprivileged account used when the grader runs as root.
-USER_VARIABLE = "GRADER_SANDBOX_USER"
-DEFAULT_USER = "nobody"
+#: ``FIRST-LAST``: the uids (and gids) gradings run student code under, as root.
+RANGE_VARIABLE = "GRADER_UID_RANGE"
+DEFAULT_RANGE = (64000, 64999)
+#: Lock files, one per uid in use; root's own, so student code cannot hold or fake one.
+LOCK_FOLDER = Path("/run/grader-uids")
+#: Where a uid may have left files (world-writable folders; the scratch folder is added).
+SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 
 
 class SandboxUserError(RuntimeError):
-    """Running as root, but the unprivileged account is missing."""
+    """Student code cannot be given an identity of its own, or cannot run under it."""
 
 
 @dataclass(frozen=True)
 class SandboxUser:
-    """The account student code runs as; ``uid`` is None when privileges are not dropped."""
+    """The identity student code runs under; ``uid`` is None when privileges are not dropped."""
 
     uid: int | None = None
     gid: int | None = None
     name: str = ""
+    #: The flock'ed lock file that reserves ``uid`` for this grading.
+    lock: int | None = None
 
     @classmethod
     def for_this_process(cls) -> SandboxUser:
+        """As root, a uid no other grading holds (the caller must :meth:`release` it); else the
+        grader's own user."""
         if os.geteuid() != 0:
             return cls()
-        name = os.environ.get(USER_VARIABLE, DEFAULT_USER)
-        try:
-            entry = pwd.getpwnam(name)
-        except KeyError:
-            raise SandboxUserError(
-                f"running as root, student code must run as an unprivileged user, but there is "
-                f"no user {name!r}: create one, or name another in {USER_VARIABLE}"
-            ) from None
-        if entry.pw_uid == 0:
-            raise SandboxUserError(f"{USER_VARIABLE} names {name!r}, which is root")
-        return cls(entry.pw_uid, entry.pw_gid, name)
+        first, last = _uid_range()
+        folder = _lock_folder()
+        start = first + secrets.randbelow(last - first + 1)  # spread concurrent gradings
+        for offset in range(last - first + 1):
+            uid = first + (start - first + offset) % (last - first + 1)
+            if _has_account(uid):
+                continue
+            fd = os.open(folder / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            user = cls(uid, uid, f"uid {uid}", fd)
+            user.clean_up()  # whatever a crashed grading left under this uid
+            return user
+        raise SandboxUserError(f"every uid of {first}-{last} ({RANGE_VARIABLE}) is in use")
 
     @property
     def drops_privileges(self) -> bool:
         return self.uid is not None
 
     def become(self) -> None:
-        """In the worker's child process, before exec: give up root for good."""
+        """In a worker, before student code: give up root for good (no supplementary groups)."""
         if self.uid is not None and self.gid is not None:
             os.setgroups([])
-            os.setgid(self.gid)
-            os.setuid(self.uid)
+            os.setresgid(self.gid, self.gid, self.gid)
+            os.setresuid(self.uid, self.uid, self.uid)
 
-    def scratch(self) -> tempfile.TemporaryDirectory[str]:
-        """A private writable folder for student code (its HOME and TMPDIR)."""
-        folder = tempfile.TemporaryDirectory(prefix="grader-scratch-")
+    def private_folder(self, path: Path) -> Path:
+        """Create ``path``, writable by student code and nobody else (its HOME, its TMPDIR)."""
+        path.mkdir(mode=0o700)
         if self.uid is not None and self.gid is not None:
-            os.chown(folder.name, self.uid, self.gid)
-        return folder
+            os.chown(path, self.uid, self.gid)
+        return path
 
-    def protect(self, *paths: Path) -> None:
-        """Close grader folders (tests, reference, results) to the student's user."""
+    def kill_all(self, deadline: float) -> bool:
+        """Kill every process of this uid, wherever it runs and whatever it did to its
+        environment; True when none is left."""
         if self.uid is None:
-            return
-        for path in paths:
-            if path.exists():
-                path.chmod(path.stat().st_mode & 0o700)
+            return True
+        uid = self.uid
+        return kill_until_gone(lambda pid, status, tree: uid in status.get("Uid", ()), deadline)
 
-    def kill_marked(self, marker: str, keep: set[int]) -> None:
-        """Kill every process of the student's user whose environment carries ``marker``, but
-        those in ``keep``: the worker's descendants, including those that left its process group
-        (a double fork)."""
-        uid = os.getuid() if self.uid is None else self.uid
-        needle = marker.encode()
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit() or int(entry.name) in (os.getpid(), *keep):
+    def clean_up(self, *scratch: Path) -> None:
+        """Kill this uid's processes and remove its files from the shared temporary folders
+        and from ``scratch`` (removed whole)."""
+        self.kill_all(time.monotonic() + 10)
+        if self.uid is not None:
+            for folder in SHARED_FOLDERS:
+                remove_owned(Path(folder), self.uid)
+        for folder in scratch:
+            if folder.exists():
+                remove_tree(folder)
+
+    def release(self, *scratch: Path) -> None:
+        """Clean up, then let another grading have the uid."""
+        self.clean_up(*scratch)
+        if self.lock is not None:
+            os.close(self.lock)
+
+
+def _uid_range() -> tuple[int, int]:
+    text = os.environ.get(RANGE_VARIABLE)
+    if not text:
+        return DEFAULT_RANGE
+    try:
+        first, last = (int(part) for part in text.split("-"))
+    except ValueError:
+        raise SandboxUserError(
+            f"{RANGE_VARIABLE} must look like 64000-64999, not {text!r}"
+        ) from None
+    if not 0 < first <= last:
+        raise SandboxUserError(f"{RANGE_VARIABLE} {text!r} is empty or includes root")
+    return first, last
+
+
+def _lock_folder() -> Path:
+    LOCK_FOLDER.mkdir(mode=0o700, exist_ok=True)
+    info = LOCK_FOLDER.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+        raise SandboxUserError(f"{LOCK_FOLDER} must be a folder only root can write")
+    return LOCK_FOLDER
+
+
+def _has_account(uid: int) -> bool:
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
+
+
+def process_status(pid: str) -> dict[str, tuple[int, ...] | str]:
+    """The fields of /proc/PID/status this module needs: Uid (real, effective, saved, fs),
+    PPid, NSpid and State. Unlike /proc/PID's owner, it is right for non-dumpable processes."""
+    fields: dict[str, tuple[int, ...] | str] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("Uid", "PPid", "NSpid"):
+            fields[key] = tuple(int(v) for v in value.split())
+        elif key == "State":
+            fields[key] = value.strip()
+    return fields
+
+
+def kill_until_gone(doomed: Callable[[int, dict, dict[int, int]], bool], deadline: float) -> bool:
+    """SIGKILL every live process that ``doomed(pid, status, tree)`` selects (``tree``: pid ->
+    parent pid, of every process), again and again (their children may have been forked
+    meanwhile) until none is left or ``deadline`` passes; True when none is left."""
+    while True:
+        statuses = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) != os.getpid():
+                with contextlib.suppress(OSError, ValueError):
+                    statuses[int(entry)] = process_status(entry)
+        tree = {pid: status.get("PPid", (0,))[0] for pid, status in statuses.items()}
+        found = [pid for pid, status in statuses.items()
+                 if not str(status.get("State", "")).startswith(("Z", "X"))
+                 and doomed(pid, status, tree)]  # fmt: skip
+        if not found:
+            return True
+        for pid in found:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+
+
+def remove_owned(folder: Path, uid: int) -> None:
+    """Remove everything ``uid`` owns in ``folder`` and in the world-writable folders under it
+    (the only places it could create files), without following links."""
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        with contextlib.suppress(OSError), os.scandir(current) as entries:
+            for entry in list(entries):
+                with contextlib.suppress(OSError):
+                    info = entry.stat(follow_symlinks=False)
+                    if info.st_uid == uid:
+                        remove_tree(Path(entry.path))
+                    elif stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_IWOTH:
+                        pending.append(Path(entry.path))
+
+
+def remove_tree(path: Path) -> None:
+    """Remove ``path`` and all below it, whatever its depth: each folder's subfolders are first
+    moved up beside ``path``, so there is neither recursion nor a long path nor many open files."""
+    parent = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        pending = [path.name]
+        while pending:
+            name = pending.pop()
+            if not stat.S_ISDIR(os.lstat(name, dir_fd=parent).st_mode):
+                os.unlink(name, dir_fd=parent)
                 continue
-            with contextlib.suppress(OSError):
-                if entry.stat().st_uid == uid and needle in (entry / "environ").read_bytes():
-                    os.kill(int(entry.name), signal.SIGKILL)
+            os.chmod(name, 0o700, dir_fd=parent)  # its owner may have made it unreadable
+            fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
+            try:
+                with os.scandir(fd) as entries:
+                    for entry in list(entries):
+                        if entry.is_dir(follow_symlinks=False):
+                            moved = f".grader-removing-{secrets.token_hex(8)}"
+                            os.chmod(entry.name, 0o700, dir_fd=fd)
+                            os.rename(entry.name, moved, src_dir_fd=fd, dst_dir_fd=parent)
+                            pending.append(moved)
+                        else:
+                            os.unlink(entry.name, dir_fd=fd)
+            finally:
+                os.close(fd)
+            os.rmdir(name, dir_fd=parent)
+    finally:
+        os.close(parent)

@@ -185,9 +185,11 @@ def _syntax_context(exc: SyntaxError) -> str:
     return f"    {exc.text.rstrip()}\n    {caret}"
 
 
-def serve(worker: Worker, read_fd: int, write_fd: int) -> None:
-    """Answer requests until the grader closes the pipe."""
-    channel.send(write_fd, codec.encode({"ok": True, "ready": True}))
+def serve(worker: Worker, read_fd: int, write_fd: int, unreadable: list[str] | None = None) -> None:
+    """Answer requests until the grader closes the pipe. The first reply says the worker is
+    ready, and which folders of the grader's Python its user cannot read (if any)."""
+    ready = {"ok": True, "ready": True, "unreadable": list(unreadable or [])}
+    channel.send(write_fd, codec.encode(ready))
     while True:
         try:
             request = codec.decode(channel.recv(read_fd))
@@ -214,9 +216,9 @@ def _failure(failure: Failure) -> bytes:
     )
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str], unreadable: list[str] | None = None) -> None:
     submission, read_fd, write_fd, memory_mb, hints, *modules = argv
     path = Path(submission).resolve()
     sys.path.insert(0, str(path))
     worker = Worker(path, modules, int(memory_mb), json.loads(hints))
-    serve(worker, int(read_fd), int(write_fd))
+    serve(worker, int(read_fd), int(write_fd), unreadable)

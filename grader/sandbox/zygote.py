@@ -2,26 +2,36 @@
 code) and forks a fresh worker on request, so that replacing a worker after a failure costs a
 fork instead of a new interpreter.
 
-Started by :class:`grader.sandbox.client.Worker` with the worker's limits and user already
-applied (its forks inherit them) as ``python -I -m grader.sandbox.zygote CONTROL_FD ARGS...``,
-where ARGS are a worker's arguments after its pipes. Requests on the control socket:
-- ``fork`` with three file descriptors (requests in, replies out, output): forks a worker in a
-  session of its own, answers its pid;
+Started by :class:`grader.sandbox.client.Worker` as ``python -I -m grader.sandbox.zygote
+CONTROL_FD CONFIG`` under the grader's own identity, with /dev/null as stdin, stdout and stderr
+(student code never inherits the grader's). It is out of student code's reach: as root it stays
+root while each worker takes the grading's uid; with a PID namespace its workers cannot even name
+it. Each worker, between fork and student code: a session of its own, the namespaces of the
+isolation plan, the rlimits, then the grading's uid (or, in a user namespace, no capabilities).
+
+Requests on the control socket:
+- ``fork`` with three file descriptors (requests in, replies out, output): forks a worker,
+  answers its pid;
 - ``wait PID``: waits for that worker to end, answers its wait status.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import resource
+import signal
 import socket
 import sys
+import traceback
+from typing import Any
 
-import numpy  # noqa: F401 - the point of the fork server: imported once, before any fork
+from grader.sandbox import isolation
+from grader.sandbox.isolation import Isolation
+from grader.sandbox.user import SandboxUser
 
-from grader.sandbox import worker
 
-
-def serve(control: socket.socket, args: list[str]) -> None:
+def serve(control: socket.socket, config: dict[str, Any]) -> None:
     control.sendall(b"ready\n")
     while True:
         message, fds, _, _ = socket.recv_fds(control, 1024, 3)
@@ -31,7 +41,7 @@ def serve(control: socket.socket, args: list[str]) -> None:
         if words[:1] == ["fork"] and len(fds) == 3:
             pid = os.fork()
             if pid == 0:
-                _become_worker(control, fds, args)
+                _become_worker(control, fds, config)
             for fd in fds:
                 os.close(fd)
             control.sendall(f"{pid}\n".encode())
@@ -41,29 +51,93 @@ def serve(control: socket.socket, args: list[str]) -> None:
             except ChildProcessError:
                 status = -1
             control.sendall(f"{status}\n".encode())
+            _reap()
         else:
             for fd in fds:
                 os.close(fd)
             control.sendall(b"error\n")
 
 
-def _become_worker(control: socket.socket, fds: list[int], args: list[str]) -> None:
+def _reap() -> None:
+    """Collect orphans of student code reparented here (the fork server is a subreaper)."""
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any]) -> None:
     try:
         control.close()
         os.setsid()
+        isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)
         read_fd, write_fd, output_fd = fds
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
-        os.close(output_fd)
-        submission, *rest = args
-        worker.main([submission, str(read_fd), str(write_fd), *rest])
+        plan = Isolation(**config["isolation"])
+        if plan.mount_ns or plan.net_ns:
+            isolation.enter_worker_namespaces(
+                plan, [config["submission"], config["scratch"]], config["hide"]
+            )
+        for kind, value in config["bounds"]:
+            resource.setrlimit(kind, (value, value))
+        isolation.prctl(isolation.PR_SET_NO_NEW_PRIVS, 1)
+        if config["uid"] is not None:
+            SandboxUser(config["uid"], config["gid"]).become()
+        elif plan.user_ns:
+            isolation.drop_capabilities()
+        os.closerange(3, min(read_fd, write_fd))
+        os.closerange(max(read_fd, write_fd) + 1, 1 << 16)
+        os.chdir(config["submission"])
+        unreadable = [p for p in config["imports"] if not os.access(p, os.R_OK | os.X_OK)]
+        from grader.sandbox import worker
+
+        worker.main(
+            [config["submission"], str(read_fd), str(write_fd), str(config["memory_mb"]),
+             json.dumps(config["hints"]), *config["modules"]],
+            unreadable,
+        )  # fmt: skip
+    except BaseException:  # the grader's fault, or this machine's: shown to staff
+        traceback.print_exc()
+        os._exit(1)
     finally:
         os._exit(0)
 
 
+def _start_init() -> None:
+    """Fork the PID namespace's first process: it only reaps orphans, and when it ends the
+    kernel kills every process left in the namespace."""
+    if os.fork() != 0:
+        return
+    os.closerange(3, 1 << 16)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+    while True:
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            pass
+        signal.sigwait({signal.SIGCHLD})
+
+
 def main(argv: list[str]) -> None:
-    control_fd, *args = argv
-    serve(socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET, fileno=int(control_fd)), args)
+    control_fd, config_text = argv
+    config = json.loads(config_text)
+    plan = Isolation(**config["isolation"])
+    isolation.prctl(isolation.PR_SET_CHILD_SUBREAPER, 1)
+    if plan.pid_ns:  # before numpy: a user namespace needs a single-threaded process
+        if plan.user_ns:
+            isolation.enter_user_namespace(isolation.CLONE_NEWPID)
+        else:
+            isolation.unshare(isolation.CLONE_NEWPID)
+        _start_init()
+    import numpy  # noqa: F401 - the point of the fork server: imported once, before any fork
+
+    import grader.sandbox.worker  # noqa: F401
+
+    config["imports"] = [p for p in sys.path if os.path.isdir(p)]
+    serve(socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET, fileno=int(control_fd)), config)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,195 @@
+"""Linux namespaces for student code, probed at run time: where the kernel allows them (as root,
+or through a user namespace), every worker gets a private mount namespace (fresh /tmp, /var/tmp
+and /dev/shm, staff folders hidden), no network and, per grading, a PID namespace of its own.
+
+Python 3.11 has no ``os.unshare``, so libc's ``unshare`` and ``mount`` are called through ctypes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
+#: Set to "off" to use no namespaces at all.
+SWITCH_VARIABLE = "GRADER_NAMESPACES"
+#: Shared temporary folders: each worker gets empty private ones.
+SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
+TEMP_SIZE = "size=64m"
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """What separates a grading's student code from the rest, beyond the rlimits."""
+
+    #: As root: student code runs under a uid of its own grading (see grader.sandbox.user).
+    own_uid: bool = False
+    #: Not root: the namespaces below are entered through a user namespace.
+    user_ns: bool = False
+    pid_ns: bool = False
+    mount_ns: bool = False
+    net_ns: bool = False
+
+    def report(self) -> list[str]:
+        """For staff: what holds and what does not, one line each."""
+        if self.own_uid:
+            who = (
+                "student code runs under a uid of its own grading: it cannot signal, trace or "
+                "read the processes and private files of the grader or of other gradings"
+            )
+        elif self.pid_ns:
+            who = "student code runs as the grader's user, in namespaces of its own"
+        else:
+            who = (
+                "NOT ISOLATED: student code runs as the grader's own user with no namespaces: "
+                "it can read what this user can (tests, reference solution), signal the grader "
+                "and other gradings, and leave files behind; grade untrusted code as root"
+            )
+        return [
+            who,
+            "private /tmp, /var/tmp and /dev/shm per worker; staff folders hidden"
+            if self.mount_ns
+            else "no mount namespace: files readable by every user (staff folders included) "
+            "stay readable by student code",
+            "own PID namespace" if self.pid_ns else "no PID namespace: other processes visible",
+            "no network" if self.net_ns else "no network namespace: network reachable",
+        ]
+
+
+def unshare(flags: int) -> None:
+    if _libc.unshare(flags) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"unshare: {os.strerror(error)}")
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
+    encode = lambda s: s.encode() if s is not None else None  # noqa: E731
+    if _libc.mount(encode(source), target.encode(), encode(fstype), flags, encode(data)) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"mount {target}: {os.strerror(error)}")
+
+
+def prctl(option: int, value: int) -> None:
+    _libc.prctl(option, value, 0, 0, 0)
+
+
+def enter_user_namespace(extra: int) -> None:
+    """As a plain user: a user namespace (with ``extra`` namespaces) mapping only our own ids."""
+    uid, gid = os.getuid(), os.getgid()
+    unshare(CLONE_NEWUSER | extra)
+    Path("/proc/self/setgroups").write_text("deny")
+    Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+    Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+
+
+def enter_worker_namespaces(plan: Isolation, keep: list[str], hide: list[str]) -> None:
+    """In a fresh worker, still privileged: private temporary folders, ``hide`` made empty,
+    ``keep`` (the submission and the scratch folder, under a hidden folder) mounted back, and a
+    /proc that shows only this grading's PID namespace."""
+    unshare((CLONE_NEWNS if plan.mount_ns else 0) | (CLONE_NEWNET if plan.net_ns else 0))
+    if not plan.mount_ns:
+        return
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep]
+    for path in SHARED_TEMP:
+        if os.path.isdir(path):
+            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,{TEMP_SIZE}")
+    for path in hide:
+        if os.path.isdir(path):
+            mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0,size=4k")
+        elif os.path.isfile(path):
+            mount("/dev/null", path, None, MS_BIND)
+    os.umask(0o022)  # the folders above ``keep`` must be open to the student's user
+    for path, handle in handles:
+        os.makedirs(path, exist_ok=True)
+        mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
+        os.close(handle)
+    if plan.pid_ns:
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def drop_capabilities() -> None:
+    """Give up the capabilities a user namespace gave (they would let student code undo the
+    mounts); no set-uid program may give them back."""
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_uint32) for name in ("effective", "permitted", "inheritable")]
+
+    if _libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+
+
+def probe(root: bool) -> Isolation:
+    """Which namespaces this kernel (and container) lets us use, tried in throwaway children;
+    none when ``GRADER_NAMESPACES=off`` (a uid of its own still isolates gradings as root)."""
+    if os.environ.get(SWITCH_VARIABLE, "").lower() in ("off", "0", "no"):
+        return Isolation(own_uid=root)
+    return _probe(root)
+
+
+@functools.cache
+def _probe(root: bool) -> Isolation:
+    user = 0 if root else CLONE_NEWUSER
+    if not root and not _works(lambda: enter_user_namespace(0)):
+        return Isolation()
+    pid = _works(lambda: _pid_namespace(root))
+    mount_ns = _works(lambda: _mounts(root, pid))
+    net = _works(lambda: enter_user_namespace(CLONE_NEWNET) if user else unshare(CLONE_NEWNET))
+    return Isolation(own_uid=root, user_ns=not root, pid_ns=pid, mount_ns=mount_ns, net_ns=net)
+
+
+def _pid_namespace(root: bool) -> None:
+    if root:
+        unshare(CLONE_NEWPID)
+    else:
+        enter_user_namespace(CLONE_NEWPID)
+    _in_child(lambda: None)
+
+
+def _mounts(root: bool, pid: bool) -> None:
+    if not root:
+        enter_user_namespace(CLONE_NEWPID if pid else 0)
+    elif pid:
+        unshare(CLONE_NEWPID)
+    plan = Isolation(pid_ns=pid, mount_ns=True)
+    here = os.path.dirname(os.path.abspath(__file__))
+    _in_child(lambda: enter_worker_namespaces(plan, [here], [here]))
+
+
+def _in_child(action: Callable[[], None]) -> None:
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            action()
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise OSError("failed in a child")
+
+
+def _works(action: Callable[[], None]) -> bool:
+    """Whether ``action`` succeeds in a forked child (namespaces never leak into this process)."""
+    try:
+        _in_child(action)
+    except OSError:
+        return False
+    return True
