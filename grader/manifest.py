@@ -161,6 +161,16 @@ class Manifest:
             raise ManifestError(f"{self.path}: no tolerance {key!r} under 'tolerances'")
         return self.tolerances[key]
 
+    def no_points(self, test: str, file: str) -> ManifestError:
+        """The error for a test worth nothing by omission: neither it nor its group is under
+        ``tests`` and it has no ``@weight``. Only an explicit ``points: 0`` makes a test free."""
+        return ManifestError(
+            f"{self.path}: test {test} ({file}) has no points: add it under tests: in "
+            f"{self.path.name} "
+            "(by its name, or by its group: the text before ':' in its docstring), or give it "
+            "points: 0 there if it is meant to be worth nothing"
+        )
+
     def where(self, key: str) -> str:
         """``file:line`` of a key under ``tests``, for error messages."""
         return f"{self.path}, line {self.test_lines.get(key, '?')}"

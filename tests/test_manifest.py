@@ -1,9 +1,14 @@
+import json
 from pathlib import Path
 
 import pytest
 
 from grader import assignment
+from grader.cli import main
+from grader.grading import grade
 from grader.manifest import ManifestError, load
+from grader.reporting.collection import TestFileError
+from grader.reporting.fallback import STAFF_SIDE
 
 GOOD = """\
 name: demo
@@ -73,3 +78,91 @@ def test_assignment_lookup_by_name_path_or_failure(tmp_path):
     assert assignment.find(str(tmp_path)).name == "demo"
     with pytest.raises(assignment.AssignmentNotFound, match=r"no assignment 'zz'.*\(a1, a2\)"):
         assignment.find("zz")
+
+
+def staff_assignment(tmp_path: Path, tests: str, points: str = "") -> Path:
+    """A one-file assignment with the given test module and ``tests:`` section."""
+    folder = tmp_path / "demo"
+    (folder / "tests").mkdir(parents=True)
+    (folder / "solution").mkdir()
+    (folder / "manifest.yaml").write_text(
+        "name: demo\nreference: solution\nfiles:\n  required: [funcs.py]\n" + points
+    )
+    (folder / "tests" / "test_demo.py").write_text(tests)
+    for where in (folder / "solution", tmp_path):
+        (where / "funcs.py").write_text("def double(x):\n    return 2 * x\n")
+    return folder
+
+
+DOUBLE = '''
+def test_double(student):
+    """double: doubles 2"""
+    assert student.funcs.double(2) == 4
+
+
+def test_double_zero(student):
+    """double: doubles 0"""
+    assert student.funcs.double(0) == 0
+'''
+
+
+@pytest.mark.parametrize(
+    "points",
+    ["", "tests:\n  test_double: 2\n", "tests:\n  double: {visibility: hidden}\n"],
+    ids=["no tests section", "only one of the group's tests", "group without points"],
+)
+def test_a_test_without_points_is_a_manifest_error(tmp_path, points):
+    folder = staff_assignment(tmp_path, DOUBLE, points)
+    with pytest.raises(ManifestError) as info:
+        grade(tmp_path, assignment.find(str(folder)))
+    message = str(info.value)
+    assert message.startswith(str(folder / "manifest.yaml"))
+    assert "has no points: add it under tests: in manifest.yaml" in message
+    assert "test_double" in message and "tests/test_demo.py" in message
+
+
+@pytest.mark.parametrize(
+    "points",
+    ["tests:\n  double: 0\n", "tests:\n  test_double: {points: 0}\n  test_double_zero: 2\n"],
+    ids=["group", "function"],
+)
+def test_explicit_zero_points_are_allowed(tmp_path, points):
+    folder = staff_assignment(tmp_path, DOUBLE, points)
+    tests = grade(tmp_path, assignment.find(str(folder))).results["tests"]
+    assert [t["status"] for t in tests] == ["passed", "passed"]
+    assert sum(t["max_score"] for t in tests) == (0 if "double: 0" in points else 2)
+
+
+BROKEN_TEST_FILES = {
+    "syntax error": ("import numpy\n\ndef test_double(student:\n    pass\n", 3, "SyntaxError"),
+    "import error": (
+        "import numpy\nfrom grader.checks import no_such_check\n" + DOUBLE,
+        2,
+        "ImportError: cannot import name 'no_such_check'",
+    ),
+    "missing module": ("import nonexistent_module\n" + DOUBLE, 1, "ModuleNotFoundError"),
+    "error at import": ("import numpy\nLIMIT = 1 / 0\n" + DOUBLE, 2, "ZeroDivisionError"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_TEST_FILES)
+def test_a_test_file_that_does_not_load_is_a_staff_error_with_file_and_line(tmp_path, case):
+    tests, line, error = BROKEN_TEST_FILES[case]
+    # The manifest names the file's test: the error must be about the file, not the manifest.
+    folder = staff_assignment(tmp_path, tests, "tests:\n  double: 2\n")
+    with pytest.raises(TestFileError) as info:
+        grade(tmp_path, assignment.find(str(folder)))
+    test_file = folder / "tests" / "test_demo.py"
+    assert str(info.value).startswith(f"{test_file}, line {line}: the grading tests could not")
+    assert error in str(info.value)
+
+
+def test_a_broken_test_file_never_gives_a_results_file_that_looks_like_a_grade(tmp_path, capsys):
+    folder = staff_assignment(tmp_path, "def test_double(student:\n", "tests:\n  double: 2\n")
+    output = tmp_path / "results.json"
+    assert main(["grade", str(tmp_path), "-a", str(folder), "-o", str(output)]) == 2
+    results = json.loads(output.read_text())
+    assert results["tests"] == [] and results["score"] == 0
+    assert results["output"] == STAFF_SIDE
+    assert "test_demo.py, line 1" in results["extra_data"]["error"]
+    assert "test_demo.py, line 1" in capsys.readouterr().err

@@ -38,7 +38,7 @@ def test_extract_keeps_definitions_and_drops_everything_else(tmp_path):
     )
     source, notes = extract(path)
     assert "import numpy as np" in source and "EPS = 1e-8" in source
-    assert "@staticmethod\ndef f(x):" in source and "class Model:" in source
+    assert "@staticmethod\\ndef f(x):" in source and "class Model:" in source  # source as text
     assert "while True" not in source and "print(" not in source and "pip" not in source
     assert notes == [
         "a1.ipynb: cell 5 has a syntax error on line 1 (invalid syntax) and was skipped.",

@@ -22,8 +22,9 @@ from grader.checks.gradcheck import GradientChecker
 from grader.manifest import Manifest, ManifestError
 from grader.recording import RecordingReference, ReplayReference, is_recording
 from grader.reference import Reference
+from grader.reporting.collection import TestFileError, load_error
 from grader.reporting.naming import describe_test
-from grader.reporting.outcomes import Outcome, TestMeta, build_results, visibility_of
+from grader.reporting.outcomes import Outcome, TestMeta, build_results, owner_of, visibility_of
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.proxy import Sandbox, Student
 from grader.training.budget import Budget, budget_for
@@ -156,11 +157,22 @@ class GradingPlugin:
             "markers", "visibility(value): Gradescope visibility of a test or parametrized case"
         )
 
+    def pytest_exception_interact(self, node: pytest.Item | pytest.Collector,
+                                  call: pytest.CallInfo[Any]) -> None:  # fmt: skip
+        if isinstance(node, pytest.Collector) and call.excinfo and self.manifest_error is None:
+            self.manifest_error = load_error(node.path, call.excinfo.value)
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.staff_errors.append(f"could not load {report.nodeid}: {_last_line(report)}")
+            if self.manifest_error is None:
+                self.manifest_error = TestFileError(f"could not load {report.nodeid}: "
+                                                    f"{_last_line(report)}")  # fmt: skip
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        if self.manifest_error is not None:  # a test file did not load: grade nothing
+            items[:] = []
+            return
         for item in items:
             self.meta[item.nodeid] = describe_test(item)
         # Tests that depend on graded functions (training runs) go last, after those functions.
@@ -177,6 +189,15 @@ class GradingPlugin:
                 f"{self.manifest.where(unknown[0])}: '{unknown[0]}' under 'tests' matches no "
                 "test function and no group (the text before ':' in a test's docstring)"
             )
+            items[:] = []
+            return
+        unpointed = [
+            meta for meta in self.meta.values()
+            if meta.weight is None and owner_of(meta, self.manifest).startswith("@")
+        ]  # fmt: skip
+        if unpointed:
+            meta = unpointed[0]
+            self.manifest_error = self.manifest.no_points(meta.function, meta.nodeid.split("::")[0])
             items[:] = []
 
     # -- running ----------------------------------------------------------------------------

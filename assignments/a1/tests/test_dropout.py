@@ -17,10 +17,15 @@ def dropout(student, x, **param):
     return expect_array(out, "out", shape=x.shape), cache, call
 
 
+#: x may have any shape: after a convolutional layer it is (N, C, H, W).
+SHAPES = [pytest.param((50, 40), id="2-D x"), pytest.param((6, 3, 5, 4), id="4-D x")]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("p", [0.3, 0.8])
-def test_dropout_train_mask_values(student, rng, p):
+def test_dropout_train_mask_values(student, rng, p, shape):
     """dropout_forward: train mode keeps each unit scaled by 1/p or drops it (p={p})"""
-    x = no_zeros(rng, (50, 40))
+    x = no_zeros(rng, shape)
     out, _, call = dropout(student, x, p=p, mode="train", seed=1)
     ratio = out / x
     scaled = np.isclose(ratio, 1 / p, rtol=1e-9)

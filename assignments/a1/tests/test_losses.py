@@ -38,13 +38,31 @@ def test_loss_numerical_gradient(student, reference, rng, gradcheck, loss, n):
     gradcheck.loss(student.layers, reference.layers, loss, x, y)
 
 
+@pytest.mark.parametrize("case", ["scores like [1000, 1001, 1002]", "correct class far below"])
 @pytest.mark.parametrize("loss", LOSSES)
-def test_loss_large_scores(student, reference, tolerance, loss):
-    """{loss}: finite and right for scores like [1000, 1001, 1002]"""
-    x = np.array([[1000.0, 1001.0, 1002.0], [1002.0, 1000.0, 1001.0], [-1000.0, -1001.0, -999.0]])
-    y = np.array([2, 0, 1])
+def test_loss_large_scores(student, reference, tolerance, loss, case):
+    """{loss}: finite and right for extreme scores"""
+    # Large scores overflow exp without the max shift. Correct classes 60 and 300 below their
+    # row's maximum have probabilities (e^-60, e^-300) that vanish next to a clamp such as
+    # log(p + 1e-20), yet are exact in float64.
+    x, y = {
+        "scores like [1000, 1001, 1002]": (
+            [[1000.0, 1001.0, 1002.0], [1002.0, 1000.0, 1001.0], [-1000.0, -1001.0, -999.0]],
+            [2, 0, 1],
+        ),
+        "correct class far below": (
+            [[0.0, 60.0, -3.0], [-250.0, 50.0, 2.0], [1.5, 0.3, -0.9]],
+            [0, 0, 1],
+        ),
+    }[case]
+    x, y = np.array(x), np.array(y)
     value, dx = expect_tuple(getattr(student.layers, loss)(x, y), ("loss", "dx"), loss)
     expected_loss, expected_dx = getattr(reference.layers, loss)(x, y)
-    hint = " (subtract each row's maximum before exp)" if loss == "softmax_loss" else ""
+    hint = (
+        " (subtract each row's maximum before exp, and never clamp a probability: "
+        "log(p + 1e-20) is wrong when p is tiny)"
+        if loss == "softmax_loss"
+        else ""
+    )
     assert_close(value, expected_loss, f"loss{hint}", tolerance("forward"))
     assert_close(dx, expected_dx, f"dx{hint}", tolerance("forward"))

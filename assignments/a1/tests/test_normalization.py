@@ -5,8 +5,10 @@ from grader.checks import (
     CheckFailed,
     assert_close,
     assert_unchanged,
+    depends_on,
     expect_dict,
     expect_tuple,
+    rel_error,
 )
 
 GRADS = ("dx", "dgamma", "dbeta")
@@ -147,3 +149,72 @@ def test_spatial_batchnorm_backward(student, reference, rng, gradcheck, grad):
         returns=GRADS,
         dout=rng.standard_normal((4, 4, 6, 6)),
     )
+
+
+#: A non-default eps on inputs whose variance is of the same order (about 4e-4), so that an eps
+#: that is ignored, or written into the code as 1e-5, changes the result.
+EPS = 1e-3
+EPS_FORWARDS = [
+    ("batchnorm_forward", (16, 5), "train"),
+    ("batchnorm_forward", (16, 5), "test"),
+    ("layernorm_forward", (6, 16), "any"),
+    ("spatial_batchnorm_forward", (4, 3, 3, 2), "train"),
+]
+EPS_BACKWARDS = [
+    ("batchnorm_forward", "batchnorm_backward", (16, 5)),
+    ("batchnorm_forward", "batchnorm_backward_alt", (16, 5)),
+    ("layernorm_forward", "layernorm_backward", (6, 16)),
+    ("spatial_batchnorm_forward", "spatial_batchnorm_backward", (4, 3, 3, 2)),
+]
+
+
+def low_variance_inputs(rng, function, shape, mode):
+    """Inputs of variance about 4e-4, and the param dict with eps (and running statistics of
+    the same order in test mode)."""
+    channels = shape[1]  # D of (N, D), C of (N, C, H, W)
+    inputs = {
+        "x": 3.0 + 0.02 * rng.standard_normal(shape),
+        "gamma": rng.uniform(0.5, 1.5, channels),
+        "beta": rng.standard_normal(channels),
+    }
+    param: dict = {"eps": EPS}
+    if function != "layernorm_forward":  # layernorm has no mode
+        param["mode"] = mode
+    if mode == "test":
+        param["running_mean"] = 3.0 + 0.02 * rng.standard_normal(channels)
+        param["running_var"] = rng.uniform(2e-4, 6e-4, channels)
+    return inputs, param
+
+
+@pytest.mark.parametrize("function, shape, mode", EPS_FORWARDS)
+def test_forward_uses_eps(student, reference, rng, tolerance, function, shape, mode):
+    """{function}: uses the eps it is given ({mode} mode, eps=1e-3, low-variance input)"""
+    inputs, param = low_variance_inputs(rng, function, shape, mode)
+    out, _ = expect_tuple(
+        getattr(student.layers, function)(*inputs.values(), dict(param)), ("out", "cache"), function
+    )
+    expected, _ = getattr(reference.layers, function)(*inputs.values(), dict(param))
+    what = "out (normalise with sqrt(var + eps), eps from the param dict, not a constant)"
+    assert_close(out, expected, what, tolerance("forward"))
+
+
+@pytest.mark.parametrize("forward, backward, shape", EPS_BACKWARDS)
+def test_backward_uses_eps(student, reference, rng, gradcheck, tolerance, forward, backward, shape):
+    """{backward}: dx matches the numerical gradient with eps=1e-3, low-variance input"""
+    inputs, param = low_variance_inputs(rng, forward, shape, "train")
+    with depends_on(backward, forward):
+        out, _ = expect_tuple(
+            getattr(student.layers, forward)(*inputs.values(), dict(param)),
+            ("out", "cache"),
+            forward,
+        )
+    expected, _ = getattr(reference.layers, forward)(*inputs.values(), dict(param))
+    if not (isinstance(out, np.ndarray) and out.shape == expected.shape
+            and rel_error(out, expected) <= tolerance("forward")):  # fmt: skip
+        # The backward needs its own forward's cache: its forward's test already takes the points.
+        pytest.skip(f"Not graded with eps={EPS:g}: {forward} is wrong there, and the backward "
+                    "needs what it returns.")  # fmt: skip
+    gradcheck.backward(
+        student.layers, reference.layers, (forward, backward), inputs, [param], grad="dx",
+        returns=GRADS, dout=rng.standard_normal(shape),
+    )  # fmt: skip

@@ -33,13 +33,13 @@ DEFAULTS = {
 }
 
 
-def run_steps(student, reference, rng, tolerance, rule, config, steps):
+def run_steps(student, reference, rng, tolerance, rule, config, steps, scale=1.0):
     """Run ``steps`` updates on the student's rule and the reference side by side, each fed its
-    own config back, and compare the weights after every step."""
+    own config back, and compare the weights after every step (gradients of size ``scale``)."""
     w = rng.standard_normal((4, 3))
     expected_w, expected_config = w.copy(), None if config is None else dict(config)
     for step in range(1, steps + 1):
-        dw = rng.standard_normal(w.shape)
+        dw = scale * rng.standard_normal(w.shape)
         call = getattr(student.optim, rule).trace(w, dw, config)
         assert_unchanged((dw,), call.args[1:2], ("dw",), rule)
         w, config = expect_tuple(call.value, ("next_w", "config"), rule)
@@ -55,6 +55,15 @@ def run_steps(student, reference, rng, tolerance, rule, config, steps):
 def test_several_steps(student, reference, rng, tolerance, rule):
     """{rule}: five consecutive steps match the reference"""
     run_steps(student, reference, rng, tolerance, rule, dict(RULES[rule][0]), steps=5)
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if "epsilon" in RULES[r][0]])
+def test_epsilon(student, reference, rng, tolerance, rule):
+    """{rule}: uses the epsilon it is given (gradients of 1e-4, epsilon 1e-3)"""
+    # With gradients this small, sqrt(cache) is about 1e-4: an ignored or hard-coded epsilon
+    # changes every step.
+    config = dict(RULES[rule][0], epsilon=1e-3)
+    run_steps(student, reference, rng, tolerance, rule, config, steps=3, scale=1e-4)
 
 
 @pytest.mark.parametrize("rule", RULES)

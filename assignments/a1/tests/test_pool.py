@@ -11,12 +11,15 @@ from grader.checks import (
 
 #: Edge cases are shown to students after the due date (the self-check counts them).
 EDGE_CASE = pytest.mark.visibility("after_due_date")
-#: (x shape, pool height, pool width, stride)
+#: (x shape, pool height, pool width, stride). Every case keeps the contract's promise that
+#: (H - pool_height) % stride == 0 and likewise for W (students may assume it, many assert it).
+#: Non-square windows at stride 1 tell pool_height from pool_width by the output's shape.
 CASES = [
     pytest.param((2, 3, 8, 8), 2, 2, 2, id="2x2 windows, stride 2"),
-    pytest.param((2, 3, 9, 11), 2, 3, 2, id="2x3 windows that do not tile the input",
+    pytest.param((2, 3, 9, 10), 3, 2, 2, id="3x2 windows overlapping on H, stride 2",
                  marks=EDGE_CASE),
-    pytest.param((2, 3, 5, 6), 2, 2, 1, id="overlapping windows, stride 1", marks=EDGE_CASE),
+    pytest.param((1, 3, 5, 7), 2, 3, 1, id="N=1, overlapping 2x3 windows, stride 1",
+                 marks=EDGE_CASE),
 ]  # fmt: skip
 KINDS = ["max", "avg"]
 
