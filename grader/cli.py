@@ -14,12 +14,16 @@ from rich.progress import Progress
 from grader import __version__, assignment, batch, stubs
 from grader.manifest import Manifest
 from grader.packaging import autograder_zip, handout
+from grader.reporting.writer import UnsafeOutput, check_destination
 from grader.runner import MISUSE, grade_to_file
+from grader.sandbox.user import SandboxUser
 from grader.submission import SubmissionError
 
 
 def _grade(args: argparse.Namespace, console: Console) -> int:
     output = Path(args.output) if args.output else None
+    if output is not None:
+        check_destination(output, SandboxUser.for_this_process())
     return grade_to_file(
         Path(args.submission), lambda: assignment.find(args.assignment), output, console
     )
@@ -128,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     try:
         return args.run(args, console)
-    except (*MISUSE, stubs.StubError) as exc:  # misuse: one line, no traceback
+    except (*MISUSE, stubs.StubError, UnsafeOutput) as exc:  # misuse: one line, no traceback
         print(f"grader: error: {exc}", file=sys.stderr)
         return 2
 

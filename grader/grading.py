@@ -54,16 +54,18 @@ STAFF_VARIABLES = ("GRADER_METADATA", "GRADER_SOURCE")
 
 
 def grade(
-    submission: Path, manifest: Manifest, only_visible: bool = False, record: Path | None = None
-) -> GradingRun:
+    submission: Path, manifest: Manifest, only_visible: bool = False, record: Path | None = None,
+    inputs_seed: int | None = None,
+) -> GradingRun:  # fmt: skip
     """Grade ``submission`` (folder or zip); see :func:`_grade`. With a relative training
     budget, the reference solution's training times on this machine are measured first (once:
-    they are cached)."""
+    they are cached). Inputs come from a fresh secret seed unless ``inputs_seed`` is given (or
+    a recording is made or replayed: grader.recording)."""
     reference_times: dict[str, float] = {}
     if manifest.relative_budget is not None and manifest.reference is not None:
         cached = cached_times(manifest.name)
         reference_times = cached if cached is not None else _calibrate(manifest)
-    return _grade(submission, manifest, reference_times, only_visible, record)
+    return _grade(submission, manifest, reference_times, only_visible, record, inputs_seed)
 
 
 def _calibrate(manifest: Manifest) -> dict[str, float]:
@@ -86,6 +88,7 @@ def _grade(
     submission: Path, manifest: Manifest, reference_times: dict[str, float],
     only_visible: bool = False,
     record: Path | None = None,
+    inputs_seed: int | None = None,
 ) -> GradingRun:  # fmt: skip
     """Grade ``submission`` (folder or zip); raises SubmissionError or ManifestError.
 
@@ -115,7 +118,9 @@ def _grade(
         except BaseException:
             sandbox.close()
             raise
-        plugin = GradingPlugin(manifest, sandbox, reference_times, only_visible, bool(record))
+        plugin = GradingPlugin(
+            manifest, sandbox, reference_times, only_visible, bool(record), inputs_seed
+        )
         ini = Path(workdir) / "pytest.ini"
         ini.write_text("[pytest]\n")
         args = [

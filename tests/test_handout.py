@@ -1,8 +1,12 @@
 """The student handout: stubs, public tests and recorded answers, never the solution's code;
-a self-check in the unpacked handout gives the same verdicts as the real grade."""
+a self-check in the unpacked handout gives the same verdicts as the real grade, and the
+recorded answers are of no use in the real grade, which draws its inputs from a secret seed."""
 
 from __future__ import annotations
 
+import ast
+import base64
+import lzma
 import shutil
 import zipfile
 from pathlib import Path
@@ -12,8 +16,10 @@ from conftest import SOLUTION
 from fixtures.a1_variants import BUGGY
 
 from grader import assignment
+from grader.checks.inputs import draw_secret
 from grader.cli import main
 from grader.grading import grade
+from grader.recording import RECORDING_NAME, ReplayReference
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +63,54 @@ def test_self_check_of_the_stubs_and_of_the_reference(handout, tmp_path):
     assert stubs["tests"] and all(t["score"] == 0 for t in stubs["tests"])
     reference = self_check(handout, SOLUTION, tmp_path / "reference")
     assert failed(reference) == set()
-    assert "19 more tests (worth 17.8333 points) will run after you submit" in reference["output"]
+    # 19 hidden tests, and the 4 visible ones whose inputs are fixed (no secret seed changes
+    # them, so their recorded answers would be the real grade's): withheld from the handout
+    assert "23 more tests (worth 21.8333 points) will run after you submit" in reference["output"]
+
+
+def score(results: dict) -> float:
+    return sum(t["score"] for t in results["tests"])
+
+
+def answering_from_the_recording(handout: Path, folder: Path) -> Path:
+    """A submission without an implementation: every function looks its arguments up in the
+    handout's recording (embedded in the file, compressed to fit the 2 MB a file may have) and
+    returns the reference's recorded answer."""
+    folder.mkdir()
+    recording = (handout / "reference-recording" / RECORDING_NAME).read_bytes()
+    data = base64.b85encode(lzma.compress(recording))
+    for stub in handout.glob("*.py"):
+        tree = ast.parse(stub.read_text())
+        functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+        code = [
+            "import base64, lzma, pathlib, tempfile",
+            "from grader.recording import RECORDING_NAME, ReplayReference",
+            "_FOLDER = pathlib.Path(tempfile.mkdtemp())",
+            f"(_FOLDER / RECORDING_NAME).write_bytes(lzma.decompress(base64.b85decode({data!r})))",
+            "_ANSWERS = ReplayReference(_FOLDER)",
+        ]
+        code += [f"def {name}(*args, **kwargs):\n    return _ANSWERS.call({stub.stem!r}, "
+                 f"{name!r}, args, kwargs)" for name in functions]  # fmt: skip
+        (folder / stub.name).write_text("\n".join(code) + "\n")
+    return folder
+
+
+def test_answers_from_the_recording_score_what_an_empty_submission_scores(handout, tmp_path):
+    cheat = answering_from_the_recording(handout, tmp_path / "cheat")
+    assert score(self_check(handout, cheat, tmp_path / "check")) > 30  # the answers are there...
+    real = grade(cheat, assignment.find("a1")).results
+    empty = grade(handout, assignment.find("a1")).results  # the stubs
+    assert score(real) == score(empty)  # ...but never for the real grade's inputs
+
+
+def test_the_recording_holds_no_call_the_real_grade_makes(handout, tmp_path):
+    other = tmp_path / "real-grade-calls"
+    grade(SOLUTION, assignment.find("a1"), True, record=other, inputs_seed=draw_secret())
+    real_calls = set(ReplayReference(other).calls)
+    recorded = ReplayReference(handout / "reference-recording")
+    assert len(recorded.calls) > 100 and real_calls and not real_calls & set(recorded.calls)
+    # the tests of the calls that do not depend on the seed are withheld instead
+    assert recorded.withheld and all(t.startswith("tests/test_") for t in recorded.withheld)
 
 
 @pytest.mark.parametrize(
@@ -71,7 +124,8 @@ def test_self_check_verdicts_match_the_real_grade(handout, tmp_path, name):
     submission = variant.write(tmp_path / "submission")
     real = grade(submission, assignment.find("a1"), only_visible=True).results
     checked = self_check(handout, submission, tmp_path)
-    assert failed(checked) == failed(real) != set()
+    ran = {t["name"] for t in checked["tests"]}  # not those withheld from the handout
+    assert failed(checked) == failed(real) & ran != set()
 
 
 def test_solution_notebooks_become_stubbed_notebooks(tmp_path):

@@ -1,7 +1,9 @@
-"""Check that student code left its inputs as they were."""
+"""Where a test's inputs come from, and the check that student code left them as they were."""
 
 from __future__ import annotations
 
+import secrets
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,3 +25,16 @@ def assert_unchanged(
                 f"{function} changed its input {name}; work on a copy "
                 f"(e.g. {name} = {name}.copy()) or avoid in-place operations like +="
             )
+
+
+def draw_secret() -> int:
+    """A seed for one real grading run: no handout, no earlier run holds its inputs."""
+    return secrets.randbits(64)
+
+
+def input_rng(test_id: str, secret: int | None) -> np.random.Generator:
+    """The generator of one test's inputs: from the test id alone when ``secret`` is None (a
+    handout's recording and a student's self-check, which replays it), else from the run's
+    secret and the test id (the real grade)."""
+    key = zlib.crc32(test_id.encode())
+    return np.random.default_rng(key if secret is None else [key, secret])

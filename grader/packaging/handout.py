@@ -2,7 +2,8 @@
 
 The zip holds one folder named after the assignment: the stubs, the manifest, the public tests
 only (test functions hidden from students are removed from the files), the support code, a
-recording of the reference solution's answers to the public tests (never its code: see
+recording of the reference solution's answers to the public tests on inputs that the real
+grade, which draws its inputs from a secret seed, never uses (never its code: see
 grader.recording), stubbed notebooks when the solution has notebooks, and a short README.
 Students run ``grader check --assignment .`` in that folder. The hidden test functions keep
 their names (so that the self-check can say how many tests and points remain) but not their
@@ -20,8 +21,10 @@ from pathlib import Path
 
 import nbformat
 
+from grader.checks.inputs import draw_secret
 from grader.grading import grade
 from grader.manifest import MANIFEST_NAME, Manifest
+from grader.recording import keep_seeded
 from grader.stubs import make_stub
 
 RECORDING_FOLDER = "reference-recording"
@@ -35,9 +38,11 @@ Check your work with the public tests (install the grader as your course explain
 
     grader check --assignment .
 
-The table shows each test, its points and what went wrong. {hidden} more tests run when you
-submit; they are not shown until then. The public tests compare your results with recorded
-answers of the reference solution; the full diagnosis of a wrong gradient runs when you submit.
+The table shows each test, its points and what went wrong. {hidden} more tests run only when
+you submit (hidden tests are not shown until later). The public tests compare your results with
+recorded answers of the reference solution on inputs made for this check; the real grade draws
+fresh inputs every time, so correct code passes both, and the full diagnosis of a wrong gradient
+runs when you submit.
 """
 
 
@@ -46,8 +51,10 @@ def build(manifest: Manifest, output: Path) -> list[str]:
     if manifest.reference is None:
         raise ValueError(f"{manifest.path} names no reference solution to record")
     with tempfile.TemporaryDirectory(prefix="grader-handout-") as work:
-        recording = Path(work) / RECORDING_FOLDER
+        recording, other = Path(work) / RECORDING_FOLDER, Path(work) / "other-seed"
         run = grade(manifest.reference, manifest, only_visible=True, record=recording)
+        grade(manifest.reference, manifest, True, record=other, inputs_seed=draw_secret())
+        withheld = keep_seeded(recording, other)
         entries: dict[str, bytes] = {
             f"{RECORDING_FOLDER}/{p.name}": p.read_bytes() for p in recording.iterdir()
         }
@@ -69,8 +76,9 @@ def build(manifest: Manifest, output: Path) -> list[str]:
     hidden = run.results.get("output", "")
     count = re.search(r"(\d+) more tests? \(worth", hidden)
     entries["README.md"] = README.format(
-        title=manifest.title, files=", ".join(manifest.files), hidden=count.group(1) if count else 0
-    ).encode()
+        title=manifest.title, files=", ".join(manifest.files),
+        hidden=(int(count.group(1)) if count else 0) + len(withheld),
+    ).encode()  # fmt: skip
     output.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in sorted(entries.items()):

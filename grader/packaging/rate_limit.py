@@ -3,12 +3,14 @@
 Times come from the metadata (the submission's ``created_at`` and each previous submission's
 ``submission_time``), never from the clock, so a regrade judges a submission as it was made.
 Submissions that failed on the autograder's side, or were themselves turned away by the limit,
-do not count.
+do not count. A time without a UTC offset is taken as UTC, so that one odd entry cannot make
+aware and naive times meet in a comparison.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import math
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 
@@ -16,9 +18,18 @@ def _time(text: Any) -> datetime | None:
     if not isinstance(text, str):
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+
+
+def _shift(when: datetime, by: timedelta) -> datetime:
+    """``when + by``, held within the years datetime can represent."""
+    try:
+        return when + by
+    except OverflowError:
+        return (datetime.max if by > timedelta(0) else datetime.min).replace(tzinfo=timezone.utc)
 
 
 def _counts(previous: dict[str, Any]) -> bool:
@@ -36,19 +47,22 @@ def check(limit: tuple[int, float] | None, metadata: dict[str, Any]) -> dict[str
         return None
     submissions, hours = limit
     window = timedelta(hours=hours)
-    previous = [p for p in metadata.get("previous_submissions") or [] if isinstance(p, dict)]
+    listed = metadata.get("previous_submissions")
+    previous = [p for p in listed if isinstance(p, dict)] if isinstance(listed, list) else []
     timed = [(_time(p.get("submission_time")), p) for p in previous if _counts(p)]
+    start = _shift(created, -window)
     recent = sorted(
-        [(when, p) for when, p in timed if when and created - window <= when < created],
+        [(when, p) for when, p in timed if when and start <= when < created],
         key=lambda pair: pair[0],
     )
     if len(recent) < submissions:
         return None
     latest = max(recent, key=lambda pair: pair[0])[1]
-    score = latest.get("score") if isinstance(latest.get("score"), int | float) else 0.0
+    score = latest.get("score")
+    score = score if isinstance(score, int | float) and math.isfinite(score) else 0.0
     last_results = latest.get("results") if isinstance(latest.get("results"), dict) else {}
     tests = last_results.get("tests") if isinstance(last_results.get("tests"), list) else []
-    opens = recent[-submissions][0] + window
+    opens = _shift(recent[-submissions][0], window)
     return {
         "score": float(score),
         "output": (

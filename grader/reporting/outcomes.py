@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.manifest import Manifest
+from grader.reporting.caps import cap
 
 #: Outcomes that carry points; the others are informational (max_score 0).
 COUNTED = {"passed", "failed", "error", "not_run"}
@@ -152,7 +153,7 @@ def _entry(outcome: Outcome, manifest: Manifest, max_score: float, number: str) 
         "score": score,
         "max_score": max_score,
         "status": "failed" if outcome.outcome in ("failed", "error", "not_run") else "passed",
-        "output": message,
+        "output": cap(message),
         "output_format": "text",
         "visibility": visibility_of(meta, manifest),
         "extra_data": {"nodeid": meta.nodeid, "outcome": outcome.outcome,

@@ -10,7 +10,6 @@ It also provides the fixtures grading tests use: ``student``, ``reference``, ``r
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -19,6 +18,7 @@ import pytest
 
 from grader.checks.failure import CheckFailed
 from grader.checks.gradcheck import GradientChecker
+from grader.checks.inputs import draw_secret, input_rng
 from grader.manifest import Manifest, ManifestError
 from grader.recording import RecordingReference, ReplayReference, is_recording
 from grader.reference import Reference
@@ -55,6 +55,7 @@ class GradingPlugin:
         reference_times: dict[str, float] | None = None,
         only_visible: bool = False,
         record: bool = False,
+        inputs_seed: int | None = None,
     ) -> None:
         self.manifest = manifest
         #: A student's self-check: run the visible tests only, and count the others.
@@ -72,6 +73,10 @@ class GradingPlugin:
             )
         else:
             self.reference_solution = Reference(manifest.reference, manifest.modules)
+        #: Inputs from a secret seed (or ``inputs_seed``), except when recording or replaying
+        #: a handout's answers, which hold inputs seeded from test ids only.
+        public = isinstance(self.reference_solution, ReplayReference) or record
+        self.secret = inputs_seed if inputs_seed is not None or public else draw_secret()
         self.started = time.monotonic()
         self.meta: dict[str, TestMeta] = {}
         self.outcomes: list[Outcome] = []
@@ -91,14 +96,18 @@ class GradingPlugin:
         return Student(self.sandbox)
 
     @pytest.fixture
-    def reference(self) -> Reference | RecordingReference | ReplayReference:
+    def reference(
+        self, request: pytest.FixtureRequest
+    ) -> Reference | RecordingReference | ReplayReference:
         """The reference solution's modules, imported in this (trusted) process."""
+        if isinstance(self.reference_solution, RecordingReference):
+            self.reference_solution.test = request.node.nodeid
         return self.reference_solution
 
     @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
-        """A generator seeded from the test's id: the same inputs on every run."""
-        return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+        """A generator seeded from the test's id and the run's secret (grader.checks.inputs)."""
+        return input_rng(request.node.nodeid, self.secret)
 
     @pytest.fixture
     def tolerance(self) -> Callable[[str], float]:
@@ -179,7 +188,9 @@ class GradingPlugin:
         items.sort(key=lambda item: bool(self._dependencies(self.meta[item.nodeid])))
         if self.only_visible:
             metas = [self.meta[item.nodeid] for item in items]
-            shown = [visibility_of(meta, self.manifest) == "visible" for meta in metas]
+            withheld = getattr(self.reference_solution, "withheld", set())
+            shown = [visibility_of(meta, self.manifest) == "visible"
+                     and meta.nodeid not in withheld for meta in metas]  # fmt: skip
             self.left_out = [meta for meta, keep in zip(metas, shown, strict=True) if not keep]
             items[:] = [item for item, keep in zip(items, shown, strict=True) if keep]
         known = {m.function for m in self.meta.values()} | {m.group for m in self.meta.values()}

@@ -1,24 +1,69 @@
-"""Write results.json atomically, so Gradescope never reads a half-written file."""
+"""Write results.json atomically, so Gradescope never reads a half-written file, and bounded, so
+that no text student code chose can make it large."""
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
+from grader.reporting.caps import bounded
+from grader.sandbox.user import SandboxUser
+
 
 def write_results(results: dict[str, Any], path: Path) -> None:
-    """Write to a temporary file in the same folder, then rename it over ``path``."""
+    """Write to a temporary file in the same folder, then rename it over ``path``; every string
+    is capped (grader.reporting.caps)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir() and not path.is_symlink():  # planted by student code: not ours to keep
+        path.rename(path.with_name(f"{path.name}.moved-aside-{time.time_ns()}"))
     fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=2, allow_nan=False)
+            json.dump(bounded(results), handle, indent=2, allow_nan=False)
             handle.write("\n")
         os.chmod(tmp, 0o644)  # mkstemp makes it private; results are meant to be read
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class UnsafeOutput(ValueError):
+    """The results path lies where student code could write (and so plant a folder there)."""
+
+
+def check_destination(path: Path, user: SandboxUser) -> None:
+    """Refuse a results path that student code, running as ``user``, could take over first: one
+    in a folder that user can write, or under a folder in which it could replace the next
+    one. Without dropped privileges student code runs as the grader's user and nothing is
+    private from it (see the README); ``write_results`` then at least moves aside whatever was
+    planted at the path."""
+    if user.uid is None or user.gid is None:
+        return
+    path = Path(os.path.abspath(path))
+    child, folder = path, path.parent
+    while True:
+        if folder.exists():
+            info = folder.stat()
+            writable = info.st_uid == user.uid or info.st_mode & (
+                0o020 if info.st_gid == user.gid else 0o002
+            )
+            sticky = (
+                info.st_mode & stat.S_ISVTX
+                and child.exists()
+                and (child.lstat().st_uid != user.uid)
+            )
+            if writable and (child == path or not sticky):
+                raise UnsafeOutput(
+                    f"{path}: student code (running as {user.name}) can write in {folder}, so it "
+                    "could plant a folder or a link in the way of the results; write them in a "
+                    "folder only this user can write"
+                )
+        if folder.parent == folder:
+            return
+        child, folder = folder, folder.parent
