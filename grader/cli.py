@@ -113,7 +113,9 @@ def parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("autograder", help="package an assignment for Gradescope")
     actions = p.add_subparsers(dest="action", required=True)
-    p = actions.add_parser("build", help="build autograder.zip (setup.sh, run_autograder, source/)")
+    p = actions.add_parser(
+        "build", help="build autograder.zip (setup.sh, run_autograder, the grader)"
+    )
     p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
     p.add_argument("--output", "-o", default="autograder.zip", help="the zip to write")
     p.set_defaults(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -36,22 +37,38 @@ def test_zip_layout(autograder_zip):
     with zipfile.ZipFile(autograder_zip) as archive:
         names = set(archive.namelist())
         modes = {i.filename: i.external_attr >> 16 for i in archive.infolist()}
-        config = json.loads(archive.read("source/autograder.json"))
-    for name in ("setup.sh", "run_autograder", "source/grader/__init__.py",
-                 "source/grader/packaging/files/run_autograder", "source/pyproject.toml",
-                 "source/requirements.txt", "source/assignment/manifest.yaml",
-                 "source/assignment/tests/test_affine.py", "source/assignment/support/fc_net.py",
-                 "source/reference/layers.py"):  # fmt: skip
+        config = json.loads(archive.read("autograder.json"))
+        readme = re.search(r'^readme = "(.+)"$', archive.read("pyproject.toml").decode(), re.M)
+    # Gradescope unzips into /autograder/source: what setup.sh and run_autograder need lies at
+    # the zip's root, never in a folder of its own.
+    for name in ("setup.sh", "run_autograder", "grader/__init__.py", "pyproject.toml",
+                 "grader/packaging/files/run_autograder", "requirements.txt",
+                 "requirements-assignment.txt", "assignment/manifest.yaml",
+                 "assignment/tests/test_affine.py", "assignment/support/fc_net.py",
+                 "reference/layers.py", readme and readme[1]):  # fmt: skip
         assert name in names, name
+    assert not any(name.startswith("source/") for name in names)
     assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR
     assert config == {"assignment": "assignment", "reference": "reference"}
     assert not any("__pycache__" in n for n in names)
 
 
-def unpack(autograder_zip: Path, root: Path, submission: Path | None) -> Path:
-    """A folder laid out like Gradescope's /autograder."""
+def test_setup_sh_reads_only_files_at_the_zips_root(autograder_zip):
+    """Every file setup.sh names relative to its own folder is in the zip beside it."""
     with zipfile.ZipFile(autograder_zip) as archive:
-        archive.extractall(root)
+        names = set(archive.namelist())
+        script = archive.read("setup.sh").decode()
+    wanted = set(re.findall(r'"\$SOURCE/([^"]+)"', script))
+    assert wanted >= {"requirements.txt", "requirements-assignment.txt"}
+    assert wanted <= names
+
+
+def unpack(autograder_zip: Path, root: Path, submission: Path | None) -> Path:
+    """A folder laid out as Gradescope lays out /autograder: the zip's contents unzipped into
+    source/, run_autograder copied beside it."""
+    with zipfile.ZipFile(autograder_zip) as archive:
+        archive.extractall(root / "source")
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     (root / "results").mkdir()
     (root / "submission").mkdir()
     if submission is not None:
@@ -141,12 +158,12 @@ def test_no_rate_limit_without_a_limit_or_a_date():
     assert check((1, 1.0), {"previous_submissions": [submission(9)]}) is None
 
 
-def test_the_zips_source_installs_with_pip(autograder_zip, tmp_path):
+def test_the_zip_installs_with_pip(autograder_zip, tmp_path):
     with zipfile.ZipFile(autograder_zip) as archive:
         archive.extractall(tmp_path / "ag")
     done = subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-         "--target", str(tmp_path / "site"), str(tmp_path / "ag" / "source")],
+         "--target", str(tmp_path / "site"), str(tmp_path / "ag")],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -172,5 +189,16 @@ def test_bundled_assignments_build(tmp_path):
         manifest = assignment.find(name)
         assert main(["autograder", "build", "-a", name, "-o", str(tmp_path / f"{name}.zip")]) == 0
         with zipfile.ZipFile(tmp_path / f"{name}.zip") as archive:
-            packages = archive.read("source/requirements-assignment.txt").decode().split()
+            packages = archive.read("requirements-assignment.txt").decode().split()
         assert packages == list(manifest.python_packages)
+
+
+def test_one_torch_release_for_tests_and_images():
+    """a2's manifest pins torch; the test command installs that release, and the images take it
+    from the zip instead of pinning their own (a CUDA base image with its own torch did)."""
+    pinned = {p for p in assignment.find("a2").python_packages if p.startswith("torch")}
+    assert len(pinned) == 1
+    for path in (ROOT / ".ci/run", ROOT / "README.md"):
+        assert set(re.findall(r"\btorch==[\w.+]+", path.read_text())) == pinned, path
+    for dockerfile in DOCKERFILES:
+        assert not re.search(r"torch==|pytorch/pytorch:", dockerfile.read_text()), dockerfile

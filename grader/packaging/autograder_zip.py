@@ -1,9 +1,10 @@
 """``grader autograder build``: the zip uploaded to Gradescope.
 
-Layout: ``setup.sh`` and ``run_autograder`` at the top (Gradescope's contract); ``source/``
-holds the grader (installed by setup.sh), the pinned requirements, the assignment folder
-(manifest, tests, support code, stubs) as ``source/assignment`` and the reference solution as
-``source/reference``, and ``autograder.json`` saying so.
+Gradescope unzips it *into* /autograder/source and runs ``setup.sh`` from there, so everything
+lies at the zip's root: ``setup.sh`` and ``run_autograder`` (Gradescope's contract), the grader
+package with its ``pyproject.toml`` (installed by setup.sh), the pinned requirements, the
+assignment folder (manifest, tests, support code, stubs) as ``assignment/``, the reference
+solution as ``reference/``, and ``autograder.json`` saying so.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ FILES = Path(__file__).resolve().parent / "files"
 #: The grader's own source: the package and what pip needs to install it.
 ROOT = Path(__file__).resolve().parents[2]
 _SKIP = ("__pycache__", ".pytest_cache", ".ruff_cache")
+EXECUTABLES = ("setup.sh", "run_autograder")
 
 
 def build(manifest: Manifest, output: Path) -> list[str]:
@@ -26,24 +28,24 @@ def build(manifest: Manifest, output: Path) -> list[str]:
     entries: dict[str, Path | str] = {
         "setup.sh": FILES / "setup.sh",
         "run_autograder": FILES / "run_autograder",
-        "source/requirements.txt": FILES / "requirements.txt",
-        "source/requirements-assignment.txt": "".join(f"{p}\n" for p in manifest.python_packages),
-        "source/pyproject.toml": ROOT / "pyproject.toml",
-        "source/README.md": ROOT / "README.md",
-        f"source/{CONFIG_NAME}": json.dumps(
+        "requirements.txt": FILES / "requirements.txt",
+        "requirements-assignment.txt": "".join(f"{p}\n" for p in manifest.python_packages),
+        "pyproject.toml": ROOT / "pyproject.toml",
+        "README.md": ROOT / "README.md",
+        CONFIG_NAME: json.dumps(
             {"assignment": "assignment", "reference": "reference" if manifest.reference else None}
         ),
     }
-    entries.update(_tree(ROOT / "grader", "source/grader"))
-    entries.update(_tree(manifest.folder, "source/assignment"))
+    entries.update(_tree(ROOT / "grader", "grader"))
+    entries.update(_tree(manifest.folder, "assignment"))
     if manifest.reference is not None:
-        entries.update(_tree(manifest.reference, "source/reference"))
+        entries.update(_tree(manifest.reference, "reference"))
     output.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in sorted(entries.items()):
+            # A fixed date: the same sources make the same zip (container images are keyed by it).
             info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
-            executable = name in ("setup.sh", "run_autograder")
-            info.external_attr = (0o755 if executable else 0o644) << 16
+            info.external_attr = (0o755 if name in EXECUTABLES else 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             data = content.read_bytes() if isinstance(content, Path) else content.encode()
             archive.writestr(info, data)

@@ -20,7 +20,7 @@ from grader.manifest import Manifest
 from grader.packaging import rate_limit
 from grader.runner import MISUSE, grade_to_file
 
-#: Written into the zip's source/ by ``grader autograder build``.
+#: Written at the zip's root (/autograder/source on Gradescope) by ``grader autograder build``.
 CONFIG_NAME = "autograder.json"
 
 
