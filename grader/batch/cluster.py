@@ -68,10 +68,10 @@ def grade_all(jobs: list[Submission], manifest: Manifest, made_with: Fingerprint
     ray = _ray(address)
     started_here = not ray.is_initialized()
     if started_here:
-        _connect(ray, address, workers)
+        _connect(ray, address, workers, runtime_env)
     try:
         options = _options(ray, manifest, cpu_fallback)
-        if runtime_env:
+        if runtime_env and not started_here:  # an existing connection: per task instead
             options["runtime_env"] = runtime_env
         remote = ray.remote(_grade_on_node).options(**options)
         spec = _assignment_spec(manifest)
@@ -82,13 +82,15 @@ def grade_all(jobs: list[Submission], manifest: Manifest, made_with: Fingerprint
             ray.shutdown()
 
 
-def _connect(ray: Any, address: str, workers: int) -> None:
+def _connect(ray: Any, address: str, workers: int, runtime_env: dict[str, Any] | None) -> None:
+    """Join the cluster; the runtime environment (folders to ship, say) is the job's."""
     try:
         if address == "local":  # a private instance on loopback, gone when the batch ends
             ray.init(address="local", num_cpus=max(workers, 1), include_dashboard=False,
-                     object_store_memory=LOCAL_OBJECT_STORE_BYTES, log_to_driver=False)  # fmt: skip
+                     object_store_memory=LOCAL_OBJECT_STORE_BYTES, log_to_driver=False,
+                     runtime_env=runtime_env)  # fmt: skip
         else:
-            ray.init(address=address, log_to_driver=False)
+            ray.init(address=address, log_to_driver=False, runtime_env=runtime_env)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise ClusterError(f"cannot reach the Ray cluster at {address}: {exc}") from None
 
