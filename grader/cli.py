@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import Progress
+from rich.markup import escape
 
 from grader import __version__, assignment, batch, stubs
 from grader.manifest import Manifest
@@ -53,19 +54,33 @@ def _batch(args: argparse.Namespace, console: Console) -> int:
     source, outdir = Path(args.submissions), Path(args.output)
     if not source.exists():
         raise SubmissionError(f"{source} does not exist")
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("grading", total=None)
-
-        def update(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        results = batch.run_batch(source, manifest, outdir, args.workers, args.regrade, update)
-    scores = [batch.total(document) for document in results.values()]
+    try:
+        environment = json.loads(args.runtime_env) if args.runtime_env else None
+    except ValueError as exc:
+        raise batch.ClusterError(f"--runtime-env is not JSON: {exc}") from None
+    with batch.BatchProgress(console) as bar:
+        run = batch.run_batch(
+            source, manifest, outdir, args.workers, args.regrade, args.cluster, bar.start,
+            bar.result, args.cpu_fallback, environment,
+        )  # fmt: skip
+    if run.stale:
+        console.print(f"{run.stale} results were made with another grader or assignment "
+                      "version: graded again.", highlight=False)  # fmt: skip
+    for sub_id in run.failed:
+        reason = batch.status(run.results[sub_id])
+        console.print(f"[red]{escape(sub_id)}[/red]: {escape(reason)}", highlight=False)
+    if run.interrupted:
+        console.print(f"Interrupted: graded {run.graded} submissions now (results kept in "
+                      f"{outdir}); run the same command to resume.", highlight=False)  # fmt: skip
+        return 130
+    scores = [batch.total(document) for document in run.results.values()]
     mean = sum(scores) / len(scores) if scores else 0.0
-    console.print(f"Graded {len(results)} submissions (mean score {mean:.2f}); wrote "
-                  f"{outdir / 'summary.csv'}, {outdir / 'report.md'}, "
-                  f"{outdir / 'histogram.png'}", highlight=False)  # fmt: skip
-    return 0
+    wrote = ", ".join(str(outdir / name) for name in ("summary.csv", "report.md", "histogram.png"))
+    console.print(
+        f"Graded {run.graded} submissions now, kept {run.kept} graded before "
+        f"(mean score {mean:.2f} over {len(scores)}); wrote {wrote}", highlight=False,
+    )  # fmt: skip
+    return 1 if run.failed else 0
 
 
 def _zip_builder(build: Callable[[Manifest, Path], list[str]], what: str) -> Callable[..., int]:
@@ -104,6 +119,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="submissions graded at once (default: the number of cores)")  # fmt: skip
     p.add_argument("--regrade", action="store_true", help="grade again those already graded")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="grade on a Ray cluster: auto, ray://HOST:10001, or local (a private "
+                        "Ray on this machine); needs pip install -e '.[ray]'")  # fmt: skip
+    p.add_argument(
+        "--cpu-fallback",
+        action="store_true",
+        help="with --cluster: train on CPUs when the cluster has no GPU",
+    )
+    p.add_argument(
+        "--runtime-env",
+        metavar="JSON",
+        help="with --cluster: Ray runtime environment for the gradings (JSON)",
+    )
     p.set_defaults(run=_batch)
 
     p = verbs.add_parser("handout", help="build what students download")
@@ -134,7 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     try:
         return args.run(args, console)
-    except (*MISUSE, stubs.StubError, UnsafeOutput) as exc:  # misuse: one line, no traceback
+    except KeyboardInterrupt:
+        print("grader: interrupted", file=sys.stderr)
+        return 130
+    except (*MISUSE, stubs.StubError, UnsafeOutput, batch.ClusterError) as exc:  # misuse: one line
         print(f"grader: error: {exc}", file=sys.stderr)
         return 2
 

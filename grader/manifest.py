@@ -86,6 +86,15 @@ SCHEMA: dict[str, Any] = {
             },
         },
         "default_visibility": {"enum": VISIBILITIES},
+        "resources": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "cpus": _POSITIVE,
+                "gpus": {"type": "number", "minimum": 0},
+                "memory_mb": {"type": "integer", "minimum": 64},
+            },
+        },
         "tests": {
             "type": "object",
             "additionalProperties": {
@@ -139,6 +148,8 @@ class Manifest:
     gradient_directions: int = 2
     gradient_tolerance: float = 1e-6
     default_visibility: str = "visible"
+    #: What one grading asks of a cluster node (``cpus``, ``gpus``, ``memory_mb``).
+    resources: dict[str, float] = field(default_factory=dict)
     tests: dict[str, TestSettings] = field(default_factory=dict)
     #: Line of each key under ``tests``, to point at it when it matches no test.
     test_lines: dict[str, int] = field(default_factory=dict)
@@ -246,6 +257,7 @@ def _build(path: Path, root: yaml.Node, data: dict[str, Any]) -> Manifest:
         gradient_directions=int(gradient.get("directions", Manifest.gradient_directions)),
         gradient_tolerance=float(gradient.get("tolerance", Manifest.gradient_tolerance)),
         default_visibility=data.get("default_visibility", "visible"),
+        resources=dict(data.get("resources", {})),
         tests=tests,
         test_lines={key: _line(root, ["tests", key], key=True) for key in tests},
     )

@@ -87,30 +87,37 @@ def make_export(path: Path) -> Path:
         archive.writestr(
             "assignment_1_export/submission_metadata.yml",
             "submission_1:\n  :submitters:\n  - :name: Ada Lovelace\n    :email: ada@example.edu\n"
+            "    :sid: '0815'\n"
             "submission_2:\n  :submitters:\n  - :name: Alan Turing\n  - :name: Grace Hopper\n",
         )
     return path
 
 
-def test_batch_over_an_export_zip_then_resume_then_regrade(tmp_path):
+def test_batch_over_an_export_zip_then_resume_then_regrade(tmp_path, capsys):
     export = make_export(tmp_path / "export.zip")
     out = tmp_path / "out"
     args = ["batch", str(export), "-a", "a1", "-o", str(out), "--workers", "2"]
     assert main(args) == 0
-    rows = {r["submission"]: r for r in csv.DictReader((out / "summary.csv").open())}
+    table = list(csv.DictReader((out / "summary.csv").open()))
+    rows = {r["submission"]: r for r in table}
     assert set(rows) == {"submission_1", "submission_2", "submission_3", "submission_4"}
     assert float(rows["submission_1"]["score"]) == pytest.approx(100)
     assert float(rows["submission_3"]["score"]) == pytest.approx(100)
     assert 0 < float(rows["submission_2"]["score"]) < 100
     assert float(rows["submission_4"]["score"]) == 0
-    assert rows["submission_1"]["students"] == "Ada Lovelace"
-    assert rows["submission_2"]["students"] == "Alan Turing; Grace Hopper"
+    ada = rows["submission_1"]
+    assert (ada["name"], ada["email"], ada["sid"]) == ("Ada Lovelace", "ada@example.edu", "0815")
+    group = [(r["name"], r["score"]) for r in table if r["submission"] == "submission_2"]
+    score = rows["submission_2"]["score"]
+    assert group == [("Alan Turing", score), ("Grace Hopper", score)]  # a row per student
     report = (out / "report.md").read_text()
     assert "4 submissions graded." in report and "| 75% |" in report
     assert (out / "histogram.png").read_bytes()[:4] == b"\x89PNG"
 
     graded_at = (out / "submission_1" / "results.json").stat().st_mtime_ns
     assert main(args) == 0  # resumes: nothing to grade again
+    assert "Graded 0 submissions now, kept 4" in capsys.readouterr().out
     assert (out / "submission_1" / "results.json").stat().st_mtime_ns == graded_at
     assert main([*args, "--regrade"]) == 0
     assert (out / "submission_1" / "results.json").stat().st_mtime_ns != graded_at
+    assert "Graded 4 submissions now, kept 0" in capsys.readouterr().out

@@ -3,11 +3,12 @@
 A manifest gives either an absolute budget per device class (``training.budget_seconds: {cpu:
 60, cuda: 20}``) or a relative one (``training.relative_budget: 3``): a multiple of the time the
 reference solution takes for the same test on the same machine, measured once and cached per
-machine (``$GRADER_CACHE``, default ~/.cache/grader).
+device model (``$GRADER_CACHE``, default ~/.cache/grader).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -39,8 +40,25 @@ def budget_for(
 
 
 def machine() -> str:
-    """What identifies this machine's speed: host name, processor and core count."""
-    return f"{platform.node()}|{platform.processor() or platform.machine()}|{os.cpu_count()}"
+    """The cache's key: the device model, so that every node of a cluster with the same
+    processor and GPUs shares one calibration and a different model gets its own."""
+    return device_model()
+
+
+def device_model() -> str:
+    """What training speed depends on: the processor's model, its core count, the GPUs."""
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    gpus = []
+    for info in sorted(Path("/proc/driver/nvidia/gpus").glob("*/information")):
+        with contextlib.suppress(OSError):
+            gpus += [line.split(":", 1)[1].strip() for line in info.read_text().splitlines()
+                     if line.startswith("Model:")]  # fmt: skip
+    return f"{cpu} x{os.cpu_count()}" + "".join(f" + {gpu}" for gpu in gpus)
 
 
 def _cache_file() -> Path:

@@ -1,0 +1,60 @@
+"""Grading one submission of a batch, the same on the local pool and on a cluster node: never
+raises, and records in the results what they were made with and where."""
+
+from __future__ import annotations
+
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+from grader.batch.fingerprint import Fingerprint
+from grader.grading import grade
+from grader.manifest import Manifest
+from grader.reporting.fallback import STAFF_SIDE, failure_results
+from grader.submission import SubmissionError
+from grader.training.budget import device_model
+
+#: Key under the results document's extra_data (instructors only) for the batch's record.
+RECORD = "batch"
+
+
+def grade_submission(submission: Path, manifest: Manifest, made_with: Fingerprint,
+                     attempt: int | None = 1) -> dict[str, Any]:  # fmt: skip
+    """The results document of one submission, whatever happens in it."""
+    started = time.monotonic()
+    try:
+        results = grade(submission, manifest).results
+    except SubmissionError as exc:
+        results = failure_results(f"Your submission could not be read: {exc}", str(exc))
+    except Exception as exc:  # one broken submission (or bug) must not stop the batch
+        results = failure_results(STAFF_SIDE, f"{type(exc).__name__}: {exc}")
+    return with_record(results, made_with, attempt, time.monotonic() - started)
+
+
+def with_record(results: dict[str, Any], made_with: Fingerprint, attempts: int | None,
+                seconds: float, failure: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """``results`` with the batch's record: fingerprint, node, device, attempts, failure."""
+    record = {
+        "fingerprint": made_with.as_dict(), "node": platform.node(), "device": device_model(),
+        "seconds": round(seconds, 3),
+    }  # fmt: skip
+    if attempts is not None:
+        record["attempts"] = attempts
+    if failure is not None:
+        record["failure"] = failure
+    extra = results.setdefault("extra_data", {})
+    extra[RECORD] = record
+    return results
+
+
+def failed_grade(reason: str, made_with: Fingerprint, attempts: int) -> dict[str, Any]:
+    """The results of a submission that could not be graded (its grader died each time)."""
+    results = failure_results(STAFF_SIDE, reason)
+    return with_record(results, made_with, attempts, 0.0, failure=reason)
+
+
+def record_of(results: dict[str, Any]) -> dict[str, Any]:
+    extra = results.get("extra_data")
+    record = extra.get(RECORD) if isinstance(extra, dict) else None
+    return record if isinstance(record, dict) else {}
