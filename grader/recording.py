@@ -18,12 +18,13 @@ submits.
 from __future__ import annotations
 
 import copy
-import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from grader.recorded_objects import RecordedObject, digest, plain, real, restore
 from grader.reference import Reference
 from grader.sandbox import codec
 
@@ -35,7 +36,7 @@ class NotRecorded(LookupError):
 
 
 def _key(module: str, function: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    return hashlib.sha256(codec.encode((module, function, args, kwargs))).hexdigest()
+    return digest((module, function, plain(args), plain(kwargs)))
 
 
 class _Module:
@@ -70,20 +71,34 @@ class RecordingReference:
 
     def call(self, module: str, function: str, args: tuple, kwargs: dict) -> Any:
         try:
-            key = _key(module, function, args, kwargs)
+            key: str | None = _key(module, function, args, kwargs)
         except codec.CodecError:
             key = None
-        before = codec.encode(args) if key else b""
-        value = getattr(getattr(self._reference, module), function)(*args, **kwargs)
-        if key is not None:
-            try:
-                entry: dict[str, Any] = {"value": codec.decode(codec.encode(value))}
-                if codec.encode(args) != before:
-                    entry["args"] = args  # the call changed them (a bn_param's running stats)
-                self.calls[key] = codec.decode(codec.encode(entry))
-                self.tests.setdefault(key, []).append(self.test)
-            except codec.CodecError:
-                pass  # not plain data: this call cannot be replayed
+        function_object = getattr(getattr(self._reference, module), function)
+        return self.answer(key, lambda: function_object(*real(args), **real(kwargs)), args)
+
+    def answer(self, key: str | None, compute: Callable[[], Any] | None, args: Any = ()) -> Any:
+        """Compute an answer and record it under ``key`` (with the arguments as it left them,
+        when it changed them); an object comes back as a RecordedObject."""
+        assert compute is not None
+        before = codec.encode(plain(args)) if key else b""
+        value = compute()
+        if key is None:
+            return value
+        try:
+            entry: dict[str, Any] = {"value": codec.decode(codec.encode(value))}
+        except codec.CodecError:
+            if not hasattr(value, "__dict__") or isinstance(value, type):
+                return value  # not plain data: this call cannot be replayed
+            entry, value = {"object": True}, RecordedObject(self, key, value)
+        try:
+            after = plain(args)
+            if codec.encode(after) != before:
+                entry["args"] = after  # the call changed them (a bn_param's running stats)
+            self.calls[key] = codec.decode(codec.encode(entry))
+            self.tests.setdefault(key, []).append(self.test)
+        except codec.CodecError:
+            pass  # arguments that are not plain data: this call cannot be replayed
         return value
 
     def save(self, folder: Path) -> None:
@@ -105,14 +120,22 @@ class ReplayReference:
         return _Module(self, module)
 
     def call(self, module: str, function: str, args: tuple, kwargs: dict) -> Any:
-        entry = self.calls.get(_key(module, function, args, kwargs))
+        return self.answer(_key(module, function, args, kwargs), None, args, function)
+
+    def answer(
+        self, key: str, compute: Callable[[], Any] | None, args: Any = (), what: str = ""
+    ) -> Any:
+        """The recorded answer under ``key``; arguments are changed as the reference did."""
+        entry = self.calls.get(key)
         if entry is None:
             raise NotRecorded(
-                f"the handout has no expected value for this call of {function}; the full "
-                "check runs when you submit"
+                f"the handout has no expected value for this call{' of ' * bool(what)}{what}; "
+                "the full check runs when you submit"
             )
         for arg, after in zip(args, entry.get("args", ()), strict=False):
             _update(arg, copy.deepcopy(after))
+        if entry.get("object"):
+            return RecordedObject(self, key)
         return copy.deepcopy(entry["value"])
 
 
@@ -122,6 +145,8 @@ def _update(arg: Any, after: Any) -> None:
         arg.update(after)
     elif isinstance(arg, np.ndarray) and isinstance(after, np.ndarray) and arg.shape == after.shape:
         arg[...] = after
+    else:
+        restore(arg, after)
 
 
 def keep_seeded(public: Path, other: Path) -> list[str]:

@@ -14,6 +14,7 @@ from grader.manifest import Manifest
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 _DEF = re.compile(r"^(\s*)def\s+(\w+)\s*\(")
+_CLASS = re.compile(r"^(\s*)class\s+(\w+)\b")
 
 
 class StubError(Exception):
@@ -46,11 +47,18 @@ def make_stub(source: str, filename: str = "<solution>") -> str:
 
 
 def _enclosing_function(lines: list[str], indent: int) -> str | None:
+    """The function around a marker at ``indent``; a method is named with its class
+    ("Conv2D.forward")."""
+    name = None
     for line in reversed(lines):
-        match = _DEF.match(line)
+        match = _DEF.match(line) if name is None else _CLASS.match(line)
         if match and len(match.group(1)) < indent:
-            return match.group(2)
-    return None
+            if name is not None:
+                return f"{match.group(2)}.{name}"
+            name, indent = match.group(2), len(match.group(1))
+            if indent == 0:
+                return name
+    return name
 
 
 def write_stubs(manifest: Manifest, check: bool = False) -> list[str]:

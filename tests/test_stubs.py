@@ -43,3 +43,19 @@ def test_module_level_solution_blocks_are_dropped():
 def test_malformed_markers_name_the_line(source, message):
     with pytest.raises(StubError, match=message):
         make_stub(source, "layers.py")
+
+
+def test_committed_a3_stubs_match_the_reference_solution():
+    assert write_stubs(assignment.find("a3"), check=True) == [], (
+        "stubs are out of date: run `grader stubs --assignment a3`"
+    )
+
+
+def test_a_method_stub_names_its_class():
+    source = (
+        "class Layer:\n    def __init__(self):\n        self.w = 1\n\n    def forward(self, x):\n"
+        "        # BEGIN SOLUTION\n        return x\n        # END SOLUTION\n"
+    )
+    assert make_stub(source).endswith(
+        '    def forward(self, x):\n        raise NotImplementedError("implement Layer.forward")\n'
+    )

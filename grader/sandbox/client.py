@@ -243,6 +243,11 @@ class Worker:
             raise BadValue(f"{function} sent back malformed values")
         return values
 
+    def request(self, request: dict[str, Any], limit: TimeLimit | None = None) -> dict[str, Any]:
+        """Any other request (those on student objects: grader.sandbox.objects), with the same
+        limits and failures as a call; ``request["function"]`` names it in messages."""
+        return self._request(request, limit)
+
     def printed(self) -> str:
         """What student code printed since the last time this was asked (bounded)."""
         text = self._printed + (self._output.take() if self._output else "")

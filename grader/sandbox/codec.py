@@ -56,10 +56,14 @@ def reply_bounds(request: bytes) -> Bounds:
 
 @dataclass(frozen=True)
 class Ref:
-    """A student object that stays in the worker (a free-form cache, say)."""
+    """A student object that stays in the worker (a free-form cache, a layer): a handle.
+
+    ``worker`` names the worker process that holds it, so that a handle from a worker that was
+    replaced (after a crash) is refused there rather than confused with a newer object."""
 
     id: int
     type_name: str
+    worker: str = ""
 
     def __repr__(self) -> str:
         return f"<student object of type {self.type_name}>"
@@ -129,7 +133,8 @@ def _to_tree(value: Any, blobs: list[bytes], keep: Callable[[Any], Ref] | None, 
     if value is None or kind in (bool, int, float, str):
         return value
     if kind is Ref:
-        return {"$ref": value.id, "type": value.type_name}
+        ref = {"$ref": value.id, "type": value.type_name}
+        return {**ref, "worker": value.worker} if value.worker else ref
     if kind is Seed:
         return {"$rng": int(value.value)}
     if kind in (tuple, list):
@@ -158,7 +163,7 @@ def _from_tree(tree: Any, blobs: list[memoryview | None], depth: int) -> Any:
         return tree
     if type(tree) is list:
         return [_from_tree(v, blobs, depth + 1) for v in tree]
-    if type(tree) is not dict or len(tree) not in (1, 2):
+    if type(tree) is not dict or len(tree) not in (1, 2, 3) or (len(tree) == 3) > ("$ref" in tree):
         raise CodecError("malformed value in message")
     if "$tuple" in tree and type(tree["$tuple"]) is list:
         return tuple(_from_tree(v, blobs, depth + 1) for v in tree["$tuple"])
@@ -166,8 +171,14 @@ def _from_tree(tree: Any, blobs: list[memoryview | None], depth: int) -> Any:
         return {k: _from_tree(v, blobs, depth + 1) for k, v in tree["$dict"].items()}
     if "$rng" in tree and type(tree["$rng"]) is int:
         return Seed(tree["$rng"])
-    if "$ref" in tree and type(tree["$ref"]) is int and type(tree.get("type")) is str:
-        return Ref(tree["$ref"], tree["type"])
+    if (
+        "$ref" in tree
+        and type(tree["$ref"]) is int
+        and type(tree.get("type")) is str
+        and type(tree.get("worker", "")) is str
+        and set(tree) <= {"$ref", "type", "worker"}
+    ):
+        return Ref(tree["$ref"], tree["type"], tree.get("worker", ""))
     if "$nd" in tree and type(tree["$nd"]) is int and 0 <= tree["$nd"] < len(blobs):
         blob, blobs[tree["$nd"]] = blobs[tree["$nd"]], None
         if blob is None:

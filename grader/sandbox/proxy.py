@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from grader.sandbox import objects
 from grader.sandbox.client import CallResult, Limits, TimeLimit, Worker
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.isolation import Isolation
@@ -107,6 +108,10 @@ class Sandbox:
     def objective(self, module: str, function: str, *args: Any) -> list[float]:
         return self._guarded(self._worker.objective, module, function, *args)
 
+    def request(self, request: dict[str, Any]) -> dict[str, Any]:
+        """A request on a student object (grader.sandbox.objects), under the same limits."""
+        return self._guarded(self._worker.request, request)
+
     def _guarded(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a worker request, marking the worker for replacement if student code failed."""
         try:
@@ -172,11 +177,19 @@ class FunctionProxy:
         self._sandbox, self._module, self.__name__ = sandbox, module, name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._sandbox.call(self._module, self.__name__, args, kwargs).value
+        return self._call(args, kwargs, return_args=False).value
 
     def trace(self, *args: Any, **kwargs: Any) -> CallResult:
         """Call, and also return the arguments as the function left them (mutation checks)."""
-        return self._sandbox.call(self._module, self.__name__, args, kwargs, return_args=True)
+        return self._call(args, kwargs, return_args=True)
+
+    def _call(self, args: tuple, kwargs: dict, return_args: bool) -> CallResult:
+        """Student objects travel as handles and come back as proxies (objects.py)."""
+        args, kwargs = objects.unwrap(args), objects.unwrap(kwargs)
+        call = self._sandbox.call(
+            self._module, self.__name__, args, kwargs, return_args=return_args
+        )
+        return objects.traced(self._sandbox, call)
 
     def objective(
         self, calls: list[tuple[Any, ...]], output: int | None = 0, weights: Any = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import secrets
 import sys
 import traceback
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.sandbox import channel, codec
+from grader.sandbox import channel, codec, handles
 
 
 class Failure(Exception):
@@ -40,15 +41,19 @@ class Worker:
         self.memory_mb = memory_mb
         self.hints = hints or {}
         self.objects: dict[int, Any] = {}
+        #: Marks this process's handles: one held from a replaced worker is refused, not misread.
+        self.token = secrets.token_hex(6)
 
     def keep(self, value: Any) -> codec.Ref:
         """Hold a value that cannot cross the wire and hand out a reference to it."""
         kind = type(value).__name__
         if isinstance(value, np.ndarray):
             kind += " (a subclass of numpy.ndarray: return a plain array)"
-        elif hasattr(value, "__array__"):
+        elif hasattr(
+            type(value), "__array__"
+        ):  # never the instance: its __getattr__ is student code
             kind += " (not a numpy array: return a plain array)"
-        ref = codec.Ref(len(self.objects) + 1, kind)
+        ref = codec.Ref(len(self.objects) + 1, kind, self.token)
         self.objects[ref.id] = value
         return ref
 
@@ -57,8 +62,8 @@ class Worker:
         if isinstance(value, codec.Seed):
             return np.random.default_rng(value.value)
         if isinstance(value, codec.Ref):
-            if value.id not in self.objects:
-                raise Failure("bad_value", f"{value!r} is no longer available")
+            if value.worker != self.token or value.id not in self.objects:
+                raise Failure("bad_value", handles.stale_message(value))
             return self.objects[value.id]
         if isinstance(value, tuple | list):
             return type(value)(self.resolve(v) for v in value)
@@ -196,7 +201,8 @@ def serve(worker: Worker, read_fd: int, write_fd: int, unreadable: list[str] | N
         except channel.ChannelClosed:
             return
         try:
-            handler = worker.objective if request.get("op") == "objective" else worker.call
+            handlers = {"objective": worker.objective, **handles.requests(worker)}
+            handler = handlers.get(request.get("op"), worker.call)
             payload = codec.encode(handler(request), keep=worker.keep)
         except codec.CodecError as exc:
             payload = _failure(

@@ -1,0 +1,49 @@
+"""Realistic buggy submissions of assignment 3 lose points on their class only; correct
+submissions written differently from the reference keep every point."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import by_group, graded
+from fixtures.a3_variants import BUGGY, CORRECT, SOLUTION, A3Variant
+
+from grader import assignment
+
+CLASSES = {"Linear", "ReLU", "Sigmoid", "Conv2D", "MaxPooling", "SoftmaxCrossEntropy",
+           "Sequential", "SGD", "Adam"}  # fmt: skip
+#: Classes with several realistic bugs, some of which show only in one edge case.
+SEVERAL = {"Conv2D", "MaxPooling", "SoftmaxCrossEntropy", "SGD", "Adam"}
+
+
+@pytest.fixture(scope="module")
+def reference_totals():
+    return by_group(graded(SOLUTION, "a3"))
+
+
+def with_dependents(classes: frozenset[str]) -> set[str]:
+    """The classes, plus the tests that need one of them (the training test)."""
+    tests = assignment.find("a3").tests
+    return set(classes) | {key for key, s in tests.items() if set(s.depends_on) & classes}
+
+
+def test_every_class_has_buggy_variants():
+    covered = [c for variant in BUGGY for c in variant.affects]
+    assert set(covered) == CLASSES
+    assert all(covered.count(c) >= 3 for c in SEVERAL), {c: covered.count(c) for c in SEVERAL}
+
+
+@pytest.mark.parametrize("variant", BUGGY, ids=[v.name for v in BUGGY])
+def test_buggy_variant_loses_points_on_its_class_only(variant: A3Variant, tmp_path,
+                                                      reference_totals):  # fmt: skip
+    results = graded(variant.write(tmp_path / "submission"), "a3")
+    totals = by_group(results)
+    lost = {group for group, (score, _) in totals.items() if score < reference_totals[group][0]}
+    failed = [(t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]]
+    assert lost == with_dependents(variant.affects), failed
+    assert any(variant.says in output for _, output in failed), (variant.says, failed)
+
+
+@pytest.mark.parametrize("variant", CORRECT, ids=[v.name for v in CORRECT])
+def test_correct_variant_gets_full_marks(variant: A3Variant, tmp_path):
+    results = graded(variant.write(tmp_path / "submission"), "a3")
+    assert [(t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]] == []
