@@ -398,7 +398,7 @@ def _unreachable_message(user: SandboxUser, folders: list[str]) -> str:
             if not mode & stat.S_IXOTH or (path == Path(folder) and not mode & stat.S_IROTH):
                 closed.append(str(path))
                 break
-    closed = sorted(set(closed))
+    closed = sorted(set(closed)) or folders
     return (
         f"student code runs as {user.name or 'another user'}, which cannot read "
         f"{folders[0]} (this Python's files); run `chmod o+rx {' '.join(closed)}` "

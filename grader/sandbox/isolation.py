@@ -97,13 +97,14 @@ def enter_user_namespace(extra: int) -> None:
 
 def enter_worker_namespaces(plan: Isolation, keep: list[str], hide: list[str]) -> None:
     """In a fresh worker, still privileged: private temporary folders, ``hide`` made empty,
-    ``keep`` (the submission and the scratch folder, under a hidden folder) mounted back, and a
-    /proc that shows only this grading's PID namespace."""
+    those of ``keep`` (the submission, the scratch folder, this Python's folders) that were in a
+    temporary folder mounted back, and a /proc that shows only this grading's PID namespace."""
     unshare((CLONE_NEWNS if plan.mount_ns else 0) | (CLONE_NEWNET if plan.net_ns else 0))
     if not plan.mount_ns:
         return
     mount(None, "/", None, MS_REC | MS_PRIVATE)
-    handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep]
+    temporary = [p for p in keep if any(Path(p).is_relative_to(t) for t in SHARED_TEMP)]
+    handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in temporary]
     for path in SHARED_TEMP:
         if os.path.isdir(path):
             mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,{TEMP_SIZE}")

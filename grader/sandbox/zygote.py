@@ -77,9 +77,8 @@ def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any
         os.dup2(output_fd, 2)
         plan = Isolation(**config["isolation"])
         if plan.mount_ns or plan.net_ns:
-            isolation.enter_worker_namespaces(
-                plan, [config["submission"], config["scratch"]], config["hide"]
-            )
+            keep = [config["submission"], config["scratch"], *config["imports"]]
+            isolation.enter_worker_namespaces(plan, keep, config["hide"])
         for kind, value in config["bounds"]:
             resource.setrlimit(kind, (value, value))
         isolation.prctl(isolation.PR_SET_NO_NEW_PRIVS, 1)
