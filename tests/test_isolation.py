@@ -226,28 +226,31 @@ def test_a_root_grade_changes_no_modes_in_the_checkout():
     assert modes() == before
 
 
+@pytest.mark.parametrize("namespaces", ["on", "off"])
 @pytest.mark.skipif(not ROOT, reason="needs root: student code runs as another user only then")
-def test_a_python_the_students_uid_cannot_reach_is_named_with_the_command_to_run(workspace):
-    """A Python (here a virtual environment) inside a folder closed to other users: grading
-    stops with the exact command that opens it, and after running it grading works."""
-    closed = Path(tempfile.mkdtemp(dir=Path.home()))  # where pyenv puts Python: /root
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(closed / "venv")],
-                   check=True)  # fmt: skip
-    ours = next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
-    site = next((closed / "venv" / "lib").glob("python3*/site-packages"))
-    (site / "ours.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
-    closed.chmod(0o700)
-    python = str(closed / "venv" / "bin" / "python")
-    submission = iso.write_submission(workspace / "submission")
-    command = [python, "-m", "grader.cli", "grade", str(submission), "-a",
-               str(workspace / "assignment")]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 2, done.stderr
-    assert f"chmod o+rx {closed}" in done.stderr, done.stderr
-    fix = done.stderr.split("run `", 1)[1].split("`", 1)[0]
-    subprocess.run(fix, shell=True, check=True)
+def test_a_python_in_a_folder_closed_to_other_users(workspace, namespaces):
+    """A Python (here a virtual environment) in a folder of root's that other users cannot
+    enter, as pyenv's under /root: with a mount namespace, grading works as it is; without,
+    it stops with the exact command that opens the folder, and works after it."""
+    closed = Path(tempfile.mkdtemp(dir=Path.home()))  # mode 700, like /root
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        venv = closed / "venv"
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+        ours = next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
+        site = next((venv / "lib").glob("python3*/site-packages"))
+        (site / "ours.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+        submission = iso.write_submission(workspace / "submission")
+        command = [str(venv / "bin" / "python"), "-m", "grader.cli", "grade", str(submission),
+                   "-a", str(workspace / "assignment")]  # fmt: skip
+        env = {**os.environ, "GRADER_NAMESPACES": namespaces}
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+        if namespaces == "on" and probe(True).mount_ns:
+            assert done.returncode == 0, done.stderr
+            return
+        assert done.returncode == 2, done.stderr
+        assert f"run `chmod o+x {closed}`" in done.stderr, done.stderr
+        subprocess.run(f"chmod o+x {closed}", shell=True, check=True)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
         assert done.returncode == 0, done.stderr
     finally:
         shutil.rmtree(closed)

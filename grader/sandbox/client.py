@@ -9,7 +9,6 @@ import os
 import resource
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import time
@@ -390,18 +389,15 @@ def _under(ancestor: int, pid: int, tree: dict[int, int]) -> bool:
 
 
 def _unreachable_message(user: SandboxUser, folders: list[str]) -> str:
-    """Which folders the student's user cannot read, and the command that lets it."""
-    closed = []
+    """Which folders the student's user cannot read, and the command that lets it: ``o+x`` on
+    the folders above them that other users cannot enter, ``o+rx`` on themselves."""
+    commands = []
     for folder in folders:
-        for path in [*reversed(Path(folder).parents), Path(folder)]:
-            mode = path.stat().st_mode
-            if not mode & stat.S_IXOTH or (path == Path(folder) and not mode & stat.S_IROTH):
-                closed.append(str(path))
-                break
-    closed = sorted(set(closed)) or folders
+        closed = isolation.closed_ancestor(folder)
+        commands.append(f"chmod o+x {closed}" if closed else f"chmod o+rx {folder}")
     return (
         f"student code runs as {user.name or 'another user'}, which cannot read "
-        f"{folders[0]} (this Python's files); run `chmod o+rx {' '.join(closed)}` "
+        f"{folders[0]} (this Python's files); run `{' && '.join(sorted(set(commands)))}` "
         "(or install Python where every user can read it) and grade again"
     )
 

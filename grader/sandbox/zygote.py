@@ -78,7 +78,7 @@ def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any
         plan = Isolation(**config["isolation"])
         if plan.mount_ns or plan.net_ns:
             keep = [config["submission"], config["scratch"], *config["imports"]]
-            isolation.enter_worker_namespaces(plan, keep, config["hide"])
+            isolation.enter_worker_namespaces(plan, keep, config["hide"], config["closed"])
         for kind, value in config["bounds"]:
             resource.setrlimit(kind, (value, value))
         isolation.prctl(isolation.PR_SET_NO_NEW_PRIVS, 1)
@@ -136,6 +136,8 @@ def main(argv: list[str]) -> None:
     import grader.sandbox.worker  # noqa: F401
 
     config["imports"] = [p for p in sys.path if os.path.isdir(p)]
+    closed = {isolation.closed_ancestor(p) for p in config["imports"]} - {None}
+    config["closed"] = sorted(closed) if config["uid"] is not None else []
     serve(socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET, fileno=int(control_fd)), config)
 
 
