@@ -330,11 +330,11 @@ class Worker:
             bounds.append((resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024))
         return bounds
 
-    def _kill_workers(self) -> None:
+    def _kill_workers(self, deadline: float | None = None) -> None:
         """Kill every process of student code: as root, every process of the grading's uid;
         otherwise every process under the fork server (a subreaper: orphans come back to it)
         but the PID namespace's first process."""
-        deadline = time.monotonic() + KILL_TIMEOUT
+        deadline = deadline or self._kill_deadline()
         if self.user.drops_privileges:
             self.user.kill_all(deadline)
         elif self._zygote is not None:
@@ -342,13 +342,19 @@ class Worker:
             kill_until_gone(lambda pid, status, tree: _under(server, pid, tree)
                             and status.get("NSpid", (0,))[-1] != 1, deadline)  # fmt: skip
 
+    def _kill_deadline(self) -> float:
+        """When killing student processes and collecting the worker's status must be done:
+        soon, and never after the end of the run."""
+        deadline = time.monotonic() + KILL_TIMEOUT
+        return min(deadline, self.run_deadline) if self.run_deadline else deadline
+
     def stop(self) -> None:
         """Kill the worker and every process it started, and release the pipes. The fork
         server stays."""
         if self._pid is not None:
             pid, self._pid = self._pid, None
             self._kill_workers()
-            self._exit_status(pid, time.monotonic() + KILL_TIMEOUT)  # reaps it
+            self._exit_status(pid, self._kill_deadline())  # reaps it
         if self._output is not None:
             self._output.close()
             self._printed += self._output.take()
@@ -359,9 +365,10 @@ class Worker:
         self._to_worker = self._from_worker = -1
 
     def close(self) -> None:
-        """Stop the worker and the fork server."""
+        """Stop the worker and the fork server (taking the time that needs, even after the
+        end of the run: nothing may be left running)."""
         self.stop()
-        self._kill_workers()
+        self._kill_workers(time.monotonic() + KILL_TIMEOUT)
         self._stop_zygote()
 
 

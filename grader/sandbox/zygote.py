@@ -71,7 +71,6 @@ def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any
     try:
         control.close()
         os.setsid()
-        isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)
         read_fd, write_fd, output_fd = fds
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
@@ -86,6 +85,7 @@ def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any
             SandboxUser(config["uid"], config["gid"]).become()
         elif plan.user_ns:
             isolation.drop_capabilities()
+        isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)  # after: a new uid clears it
         os.closerange(3, min(read_fd, write_fd))
         os.closerange(max(read_fd, write_fd) + 1, 1 << 16)
         os.chdir(config["submission"])
