@@ -113,6 +113,7 @@ def _grade(
         try:
             _open_to_student(staged.folder, sandbox.user)
             sandbox.check_start()
+            isolation = sandbox.isolation_report()
         except BaseException:
             sandbox.close()
             raise
@@ -151,7 +152,7 @@ def _grade(
     hidden = {meta.function for meta in plugin.left_out} - ran  # every case of them hidden
     return GradingRun(
         plugin.results, plugin.staff_errors, log.getvalue(), hidden,
-        sandbox.isolation.report(),
+        isolation,
     )  # fmt: skip
 
 

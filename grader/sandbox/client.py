@@ -22,7 +22,7 @@ from grader.sandbox.output import OutputCapture
 from grader.sandbox.user import SandboxUser, SandboxUserError, kill_until_gone
 
 #: Seconds a fresh worker (or the fork server) gets to say it is ready, at most: never more than
-#: the time left to the call that needs it.
+#: the time left to the call (the run, for the fork server) that needs it.
 STARTUP_TIMEOUT = 60.0
 #: Seconds to kill student processes and collect the worker's exit status after a call.
 KILL_TIMEOUT = 5.0
@@ -128,9 +128,7 @@ class Worker:
                 os.close(fd)
         self._output = OutputCapture(output_read)
         self._to_worker, self._from_worker = ours_write, ours_read
-        ready = self._exchange(
-            None, TimeLimit(deadline - time.monotonic(), limit.reason), "your code"
-        )
+        ready = self._exchange(None, limit, "your code", deadline)
         if ready.get("unreadable"):
             raise SandboxUserError(_unreachable_message(self.user, ready["unreadable"]))
 
@@ -252,7 +250,8 @@ class Worker:
         """Send a request (starting the worker if needed, within the same limit); a failure
         reply raises."""
         limit = limit or TimeLimit(self.limits.call_timeout)
-        self._ensure_zygote()  # not part of the call's time
+        if not self.alive:
+            self._ensure_zygote()  # not part of the call's time
         deadline = time.monotonic() + max(limit.seconds, 0.0)
         if not self.alive:
             self.start(limit, deadline)

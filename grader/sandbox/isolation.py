@@ -43,8 +43,9 @@ class Isolation:
     mount_ns: bool = False
     net_ns: bool = False
 
-    def report(self) -> list[str]:
-        """For staff: what holds and what does not, one line each."""
+    def report(self, hidden: list[str] | None = None) -> list[str]:
+        """For staff: what holds and what does not, one line each; ``hidden``: the staff
+        folders and files that a mount namespace would hide."""
         if self.own_uid:
             who = (
                 "student code runs under a uid of its own grading: it cannot signal, trace or "
@@ -58,12 +59,13 @@ class Isolation:
                 "it can read what this user can (tests, reference solution), signal the grader "
                 "and other gradings, and leave files behind; grade untrusted code as root"
             )
+        exposed = [path for path in hidden or [] if readable_by_others(path)]
         return [
             who,
             "private /tmp, /var/tmp and /dev/shm per worker; staff folders hidden"
             if self.mount_ns
-            else "no mount namespace: files readable by every user (staff folders included) "
-            "stay readable by student code",
+            else "no mount namespace: files readable by every user stay readable by student "
+            "code" + (f", among them {', '.join(exposed)}" if exposed else ""),
             "own PID namespace" if self.pid_ns else "no PID namespace: other processes visible",
             "no network" if self.net_ns else "no network namespace: network reachable",
         ]
@@ -126,6 +128,14 @@ def enter_worker_namespaces(
             mount("/dev/null", path, None, MS_BIND)
     if plan.pid_ns:
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def readable_by_others(path: str) -> bool:
+    """Whether a user with no right to ``path`` but "other"'s may read it."""
+    if not os.path.exists(path) or closed_ancestor(path) is not None:
+        return False
+    need = 0o005 if os.path.isdir(path) else 0o004
+    return os.stat(path).st_mode & need == need
 
 
 def closed_ancestor(path: str) -> str | None:

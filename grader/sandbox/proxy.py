@@ -64,6 +64,10 @@ class Sandbox:
     def isolation(self) -> Isolation:
         return self._worker.isolation
 
+    def isolation_report(self) -> list[str]:
+        """For staff: what isolates student code here, and which staff files it can read."""
+        return self.isolation.report([str(path) for path in self._worker.hide])
+
     def check_start(self) -> None:
         """Start the worker once before grading (it imports no student code yet), so that a
         worker that cannot start at all is the staff-side error it is, not a failure of
