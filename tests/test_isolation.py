@@ -26,6 +26,7 @@ from fixtures import isolation as iso
 from fixtures.hostile import leftover_files
 
 from grader.assignment import BUNDLED
+from grader.sandbox import acl
 from grader.sandbox.isolation import Isolation, probe
 
 ROOT = os.geteuid() == 0
@@ -129,8 +130,8 @@ def test_student_code_holds_no_descriptor_of_the_graders(mode, workspace):
 
 
 def test_staff_files_are_unreadable(mode, workspace):
-    if not isolation_of(mode).mount_ns:
-        pytest.skip("without a mount namespace, files every user may read stay readable")
+    if mode == "plain user" and not isolation_of(mode).mount_ns:
+        pytest.skip("as a plain user without a mount namespace, the user's files are readable")
     metadata = workspace / "submission_metadata.json"
     metadata.write_text('{"previous_submissions": "metadata-secret"}')
     metadata.chmod(0o644)
@@ -254,3 +255,29 @@ def test_a_python_in_a_folder_closed_to_other_users(workspace, namespaces):
         assert done.returncode == 0, done.stderr
     finally:
         shutil.rmtree(closed)
+
+
+@pytest.mark.skipif(not ROOT, reason="needs root: ACLs of others' files")
+def test_an_acl_closes_files_to_one_uid_only_and_goes_away(workspace):
+    folder = workspace / "staff"
+    (folder / "tests").mkdir(parents=True)
+    (folder / "tests" / "secret.py").write_text("secret")
+    for path in (workspace, folder, folder / "tests"):
+        path.chmod(0o755)
+    single = workspace / "metadata.json"
+    single.write_text("secret")
+    single.chmod(0o644)
+    modes = {p: p.stat().st_mode for p in (folder, single)}
+
+    def reads(uid: int, path: Path) -> bool:
+        command = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "cat", path]
+        return subprocess.run(command, capture_output=True).returncode == 0
+
+    denied = acl.deny([folder, single], 64999, workspace / "lock")
+    assert denied == [folder, single]
+    assert not reads(64999, folder / "tests" / "secret.py") and not reads(64999, single)
+    assert reads(64998, folder / "tests" / "secret.py") and reads(64998, single)
+    assert {p: p.stat().st_mode for p in (folder, single)} == modes
+    acl.allow(denied, 64999, workspace / "lock")
+    assert reads(64999, folder / "tests" / "secret.py") and reads(64999, single)
+    assert [p for p in (folder, single) if "system.posix_acl_access" in os.listxattr(p)] == []

@@ -65,7 +65,8 @@ class Isolation:
             "private /tmp, /var/tmp and /dev/shm per worker; staff folders hidden"
             if self.mount_ns
             else "no mount namespace: files readable by every user stay readable by student "
-            "code" + (f", among them {', '.join(exposed)}" if exposed else ""),
+            "code (staff files are closed to its uid by an ACL where the file system allows)"
+            + (f"; still readable: {', '.join(exposed)}" if exposed else ""),
             "own PID namespace" if self.pid_ns else "no PID namespace: other processes visible",
             "no network" if self.net_ns else "no network namespace: network reachable",
         ]
