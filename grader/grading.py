@@ -23,6 +23,7 @@ from grader.recording import RecordingReference
 from grader.reporting.plugin import GradingPlugin
 from grader.sandbox.client import Limits
 from grader.sandbox.proxy import Sandbox
+from grader.sandbox.user import SandboxUser
 from grader.submission import stage
 from grader.training.budget import CACHE_VARIABLE, cached_times, store_times
 from grader.training.device import device_class
@@ -102,7 +103,6 @@ def _grade(
         staged = stage(submission, manifest.files, Path(workdir))
         for name in manifest.support:  # staff code the tests run in the worker
             shutil.copyfile(manifest.folder / name, staged.folder / Path(name).name)
-        _open_to_student(staged.folder)
         limits = Limits(
             call_timeout=manifest.call_timeout,
             memory_mb=manifest.memory_mb,
@@ -114,7 +114,9 @@ def _grade(
             _hidden_paths(original, Path(workdir)),
         )  # fmt: skip
         try:
+            _open_to_student(staged.folder, sandbox.user)
             sandbox.check_start()
+            isolation = sandbox.isolation_report()
         except BaseException:
             sandbox.close()
             raise
@@ -155,7 +157,7 @@ def _grade(
     hidden = {meta.function for meta in plugin.left_out} - ran  # every case of them hidden
     return GradingRun(
         plugin.results, plugin.staff_errors, log.getvalue(), hidden,
-        sandbox.isolation.report(),
+        isolation,
     )  # fmt: skip
 
 
@@ -196,11 +198,18 @@ def _hidden_paths(manifest: Manifest, workdir: Path) -> list[Path]:
     return sorted(p for p in hidden if not any(n.is_relative_to(p) for n in needed))
 
 
-def _open_to_student(folder: Path) -> None:
-    """Let student code read (not write) the staged submission."""
-    folder.chmod(0o755)
+def _open_to_student(folder: Path, user: SandboxUser) -> None:
+    """Let student code read (not write) the staged submission: as root, through the group of
+    the grading's own uid, so that concurrent gradings cannot read each other's."""
+    if user.gid is not None:
+        os.chown(folder, 0, user.gid)
+        folder.chmod(0o750)
+    else:
+        folder.chmod(0o755)
     for path in folder.iterdir():
-        path.chmod(0o644)
+        if user.gid is not None:
+            os.chown(path, 0, user.gid)
+        path.chmod(0o640 if user.gid is not None else 0o644)
 
 
 def _forget_test_modules(folder: Path) -> None:

@@ -5,7 +5,7 @@ import struct
 import numpy as np
 import pytest
 
-from grader.sandbox.codec import CodecError, Ref, Seed, decode, encode
+from grader.sandbox.codec import CodecError, Ref, Seed, decode, encode, reply_bounds
 
 
 @pytest.mark.parametrize(
@@ -112,3 +112,40 @@ def _pickled_object_array():
 def test_malformed_messages_are_rejected(data):
     with pytest.raises(CodecError):
         decode(data)
+
+
+def _blob(array):
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    return buf.getvalue()
+
+
+def test_an_array_may_appear_only_once():
+    with pytest.raises(CodecError, match="appears twice"):
+        decode(_message([{"$nd": 0, "scalar": False}] * 2, [_blob(np.zeros(1))]))
+
+
+@pytest.mark.parametrize(
+    "data, text",
+    [
+        (_message([{"$nd": 0, "scalar": False}] * 300_000, [_blob(np.zeros(1))]), "structure"),
+        (_message(list(range(2000)), [_blob(np.zeros(1))] * 2000), "arrays"),
+        (_message([0], [_blob(np.zeros(20_000_000 // 8))] * 4), "bytes"),
+    ],
+    ids=["many-references", "many-arrays", "large"],
+)
+def test_a_reply_holds_at_most_what_its_request_allows(data, text):
+    """A reply's size, structure and arrays are bounded relative to its request (here a
+    small one), and an oversized reply is refused before anything in it is decoded."""
+    bounds = reply_bounds(encode(("x", np.ones(3))))
+    assert bounds.size < 70_000_000 and bounds.arrays < 2000
+    with pytest.raises(CodecError, match=text):
+        decode(data, bounds)
+
+
+def test_bounds_grow_with_the_request():
+    small = reply_bounds(encode(np.ones(3)))
+    large = reply_bounds(encode([np.ones(10) for _ in range(1000)]))
+    assert large.arrays > small.arrays + 3000 and large.header > small.header
+    value = [np.ones(10) for _ in range(3000)]
+    assert len(decode(encode(value), large)) == 3000

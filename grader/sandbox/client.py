@@ -9,7 +9,6 @@ import os
 import resource
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from grader.sandbox.output import OutputCapture
 from grader.sandbox.user import SandboxUser, SandboxUserError, kill_until_gone
 
 #: Seconds a fresh worker (or the fork server) gets to say it is ready, at most: never more than
-#: the time left to the call that needs it.
+#: the time left to the call (the run, for the fork server) that needs it.
 STARTUP_TIMEOUT = 60.0
 #: Seconds to kill student processes and collect the worker's exit status after a call.
 KILL_TIMEOUT = 5.0
@@ -129,9 +128,7 @@ class Worker:
                 os.close(fd)
         self._output = OutputCapture(output_read)
         self._to_worker, self._from_worker = ours_write, ours_read
-        ready = self._exchange(
-            None, TimeLimit(deadline - time.monotonic(), limit.reason), "your code"
-        )
+        ready = self._exchange(None, limit, "your code", deadline)
         if ready.get("unreadable"):
             raise SandboxUserError(_unreachable_message(self.user, ready["unreadable"]))
 
@@ -258,7 +255,8 @@ class Worker:
         """Send a request (starting the worker if needed, within the same limit); a failure
         reply raises."""
         limit = limit or TimeLimit(self.limits.call_timeout)
-        self._ensure_zygote()  # not part of the call's time
+        if not self.alive:
+            self._ensure_zygote()  # not part of the call's time
         deadline = time.monotonic() + max(limit.seconds, 0.0)
         if not self.alive:
             self.start(limit, deadline)
@@ -336,11 +334,11 @@ class Worker:
             bounds.append((resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024))
         return bounds
 
-    def _kill_workers(self) -> None:
+    def _kill_workers(self, deadline: float | None = None) -> None:
         """Kill every process of student code: as root, every process of the grading's uid;
         otherwise every process under the fork server (a subreaper: orphans come back to it)
         but the PID namespace's first process."""
-        deadline = time.monotonic() + KILL_TIMEOUT
+        deadline = deadline or self._kill_deadline()
         if self.user.drops_privileges:
             self.user.kill_all(deadline)
         elif self._zygote is not None:
@@ -348,13 +346,19 @@ class Worker:
             kill_until_gone(lambda pid, status, tree: _under(server, pid, tree)
                             and status.get("NSpid", (0,))[-1] != 1, deadline)  # fmt: skip
 
+    def _kill_deadline(self) -> float:
+        """When killing student processes and collecting the worker's status must be done:
+        soon, and never after the end of the run."""
+        deadline = time.monotonic() + KILL_TIMEOUT
+        return min(deadline, self.run_deadline) if self.run_deadline else deadline
+
     def stop(self) -> None:
         """Kill the worker and every process it started, and release the pipes. The fork
         server stays."""
         if self._pid is not None:
             pid, self._pid = self._pid, None
             self._kill_workers()
-            self._exit_status(pid, time.monotonic() + KILL_TIMEOUT)  # reaps it
+            self._exit_status(pid, self._kill_deadline())  # reaps it
         if self._output is not None:
             self._output.close()
             self._printed += self._output.take()
@@ -365,9 +369,10 @@ class Worker:
         self._to_worker = self._from_worker = -1
 
     def close(self) -> None:
-        """Stop the worker and the fork server."""
+        """Stop the worker and the fork server (taking the time that needs, even after the
+        end of the run: nothing may be left running)."""
         self.stop()
-        self._kill_workers()
+        self._kill_workers(time.monotonic() + KILL_TIMEOUT)
         self._stop_zygote()
 
 
@@ -395,18 +400,15 @@ def _under(ancestor: int, pid: int, tree: dict[int, int]) -> bool:
 
 
 def _unreachable_message(user: SandboxUser, folders: list[str]) -> str:
-    """Which folders the student's user cannot read, and the command that lets it."""
-    closed = []
+    """Which folders the student's user cannot read, and the command that lets it: ``o+x`` on
+    the folders above them that other users cannot enter, ``o+rx`` on themselves."""
+    commands = []
     for folder in folders:
-        for path in [*reversed(Path(folder).parents), Path(folder)]:
-            mode = path.stat().st_mode
-            if not mode & stat.S_IXOTH or (path == Path(folder) and not mode & stat.S_IROTH):
-                closed.append(str(path))
-                break
-    closed = sorted(set(closed))
+        closed = isolation.closed_ancestor(folder)
+        commands.append(f"chmod o+x {closed}" if closed else f"chmod o+rx {folder}")
     return (
         f"student code runs as {user.name or 'another user'}, which cannot read "
-        f"{folders[0]} (this Python's files); run `chmod o+rx {' '.join(closed)}` "
+        f"{folders[0]} (this Python's files); run `{' && '.join(sorted(set(commands)))}` "
         "(or install Python where every user can read it) and grade again"
     )
 

@@ -43,8 +43,9 @@ class Isolation:
     mount_ns: bool = False
     net_ns: bool = False
 
-    def report(self) -> list[str]:
-        """For staff: what holds and what does not, one line each."""
+    def report(self, hidden: list[str] | None = None) -> list[str]:
+        """For staff: what holds and what does not, one line each; ``hidden``: the staff
+        folders and files that a mount namespace would hide."""
         if self.own_uid:
             who = (
                 "student code runs under a uid of its own grading: it cannot signal, trace or "
@@ -58,12 +59,14 @@ class Isolation:
                 "it can read what this user can (tests, reference solution), signal the grader "
                 "and other gradings, and leave files behind; grade untrusted code as root"
             )
+        exposed = [path for path in hidden or [] if readable_by_others(path)]
         return [
             who,
             "private /tmp, /var/tmp and /dev/shm per worker; staff folders hidden"
             if self.mount_ns
-            else "no mount namespace: files readable by every user (staff folders included) "
-            "stay readable by student code",
+            else "no mount namespace: files readable by every user stay readable by student "
+            "code (staff files are closed to its uid by an ACL where the file system allows)"
+            + (f"; still readable: {', '.join(exposed)}" if exposed else ""),
             "own PID namespace" if self.pid_ns else "no PID namespace: other processes visible",
             "no network" if self.net_ns else "no network namespace: network reachable",
         ]
@@ -95,30 +98,53 @@ def enter_user_namespace(extra: int) -> None:
     Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
 
 
-def enter_worker_namespaces(plan: Isolation, keep: list[str], hide: list[str]) -> None:
-    """In a fresh worker, still privileged: private temporary folders, ``hide`` made empty,
-    ``keep`` (the submission and the scratch folder, under a hidden folder) mounted back, and a
-    /proc that shows only this grading's PID namespace."""
+def enter_worker_namespaces(
+    plan: Isolation, keep: list[str], hide: list[str], closed: list[str] | None = None
+) -> None:
+    """In a fresh worker, still privileged: private temporary folders and empty ``closed``
+    folders (those other users cannot enter, above this Python's: /root for a pyenv Python),
+    those of ``keep`` (the submission, the scratch folder, this Python's folders) that were
+    under one of them mounted back, ``hide`` made empty, and a /proc that shows only this
+    grading's PID namespace."""
     unshare((CLONE_NEWNS if plan.mount_ns else 0) | (CLONE_NEWNET if plan.net_ns else 0))
     if not plan.mount_ns:
         return
     mount(None, "/", None, MS_REC | MS_PRIVATE)
-    handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep]
-    for path in SHARED_TEMP:
+    replaced = [*SHARED_TEMP, *(closed or [])]
+    under = [p for p in keep if any(Path(p).is_relative_to(folder) for folder in replaced)]
+    handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in under]
+    for path in replaced:
         if os.path.isdir(path):
-            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,{TEMP_SIZE}")
-    for path in hide:
-        if os.path.isdir(path):
-            mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0,size=4k")
-        elif os.path.isfile(path):
-            mount("/dev/null", path, None, MS_BIND)
+            mode = "1777" if path in SHARED_TEMP else "0755"
+            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode={mode},{TEMP_SIZE}")
     os.umask(0o022)  # the folders above ``keep`` must be open to the student's user
     for path, handle in handles:
         os.makedirs(path, exist_ok=True)
         mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
         os.close(handle)
+    for path in hide:
+        if os.path.isdir(path):
+            mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0,size=4k")
+        elif os.path.isfile(path):
+            mount("/dev/null", path, None, MS_BIND)
     if plan.pid_ns:
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def readable_by_others(path: str) -> bool:
+    """Whether a user with no right to ``path`` but "other"'s may read it."""
+    if not os.path.exists(path) or closed_ancestor(path) is not None:
+        return False
+    need = 0o005 if os.path.isdir(path) else 0o004
+    return os.stat(path).st_mode & need == need
+
+
+def closed_ancestor(path: str) -> str | None:
+    """The first folder above ``path`` that other users cannot enter (no o+x), if any."""
+    for folder in [*reversed(Path(path).parents)][1:]:
+        if not os.stat(folder).st_mode & 0o001:
+            return str(folder)
+    return None
 
 
 def drop_capabilities() -> None:

@@ -11,11 +11,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import objects
+from grader.sandbox import acl, objects
 from grader.sandbox.client import CallResult, Limits, TimeLimit, Worker
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.isolation import Isolation
-from grader.sandbox.user import SandboxUser, SandboxUserError
+from grader.sandbox.user import LOCK_FOLDER, SandboxUser, SandboxUserError
+
+#: Held while a grading edits staff files' ACLs.
+ACL_LOCK = LOCK_FOLDER / "acl.lock"
 
 
 class Sandbox:
@@ -55,6 +58,10 @@ class Sandbox:
             hide or [],
             run_deadline,
         )
+        #: Where no mount namespace hides staff files, they are closed to this uid by an ACL.
+        self._denied: list[Path] = []
+        if self.user.uid is not None and not self.isolation.mount_ns:
+            self._denied = acl.deny(hide or [], self.user.uid, ACL_LOCK)
         self._limits, self._test_seconds, self._run_deadline = limits, test_seconds, run_deadline
         self._test_deadline: float | None = None
         self._tainted = False
@@ -64,6 +71,11 @@ class Sandbox:
     @property
     def isolation(self) -> Isolation:
         return self._worker.isolation
+
+    def isolation_report(self) -> list[str]:
+        """For staff: what isolates student code here, and which staff files it can read."""
+        hidden = [str(path) for path in self._worker.hide if path not in self._denied]
+        return self.isolation.report(hidden)
 
     def check_start(self) -> None:
         """Start the worker once before grading (it imports no student code yet), so that a
@@ -138,6 +150,8 @@ class Sandbox:
             return
         self._closed = True
         self._worker.close()
+        if self._denied and self.user.uid is not None:
+            acl.allow(self._denied, self.user.uid, ACL_LOCK)
         if self._owns_user:
             self.user.release(self._home)
         else:

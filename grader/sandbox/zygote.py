@@ -71,15 +71,13 @@ def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any
     try:
         control.close()
         os.setsid()
-        isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)
         read_fd, write_fd, output_fd = fds
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
         plan = Isolation(**config["isolation"])
         if plan.mount_ns or plan.net_ns:
-            isolation.enter_worker_namespaces(
-                plan, [config["submission"], config["scratch"]], config["hide"]
-            )
+            keep = [config["submission"], config["scratch"], *config["imports"]]
+            isolation.enter_worker_namespaces(plan, keep, config["hide"], config["closed"])
         for kind, value in config["bounds"]:
             resource.setrlimit(kind, (value, value))
         isolation.prctl(isolation.PR_SET_NO_NEW_PRIVS, 1)
@@ -87,6 +85,7 @@ def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any
             SandboxUser(config["uid"], config["gid"]).become()
         elif plan.user_ns:
             isolation.drop_capabilities()
+        isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)  # after: a new uid clears it
         os.closerange(3, min(read_fd, write_fd))
         os.closerange(max(read_fd, write_fd) + 1, 1 << 16)
         os.chdir(config["submission"])
@@ -137,6 +136,8 @@ def main(argv: list[str]) -> None:
     import grader.sandbox.worker  # noqa: F401
 
     config["imports"] = [p for p in sys.path if os.path.isdir(p)]
+    closed = {isolation.closed_ancestor(p) for p in config["imports"]} - {None}
+    config["closed"] = sorted(closed) if config["uid"] is not None else []
     serve(socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET, fileno=int(control_fd)), config)
 
 
