@@ -57,7 +57,7 @@ def test_self_check_of_the_stubs_and_of_the_reference(handout, tmp_path):
     assert stubs["tests"] and all(t["score"] == 0 for t in stubs["tests"])
     reference = self_check(handout, SOLUTION, tmp_path / "reference")
     assert failed(reference) == set()
-    assert "19 more tests (worth 17.8333 points) will run after you submit" in reference["output"]
+    assert "28 more tests (worth 22.3667 points) will run after you submit" in reference["output"]
 
 
 @pytest.mark.parametrize(

@@ -123,21 +123,27 @@ def test_a_definition_that_hangs_or_fails_costs_only_itself(tmp_path, reference_
     ), outputs(results, "adagrad")
 
 
-def big_notebook(path: Path, megabytes: float) -> Path:
-    """The reference as a notebook whose cell outputs (a base64 "image") make it that large."""
+def big_notebook(path: Path, megabytes: float, outputs: str = "images") -> Path:
+    """The reference as a notebook whose cell outputs make it that large: a few base64
+    "images", or many printed lines (a training loop's log)."""
     write_notebook(path, SOLUTION_CODE)
     document = json.loads(path.read_text())
-    image = "iVBORw0KGgo" * int(megabytes * 2**20 / 11 / 4)
-    document["cells"][1]["outputs"] = [
-        {"output_type": "display_data", "data": {"image/png": image}, "metadata": {}}
-        for _ in range(4)
-    ]
+    if outputs == "images":
+        image = "iVBORw0KGgo" * int(megabytes * 2**20 / 11 / 4)
+        document["cells"][1]["outputs"] = [
+            {"output_type": "display_data", "data": {"image/png": image}, "metadata": {}}
+            for _ in range(4)
+        ]
+    else:
+        line = {"output_type": "stream", "name": "stdout", "text": ["epoch 1: loss 2.302585\n"]}
+        document["cells"][1]["outputs"] = [line] * int(megabytes * 2**20 / 80)
     path.write_text(json.dumps(document))
     return path
 
 
-def test_a_large_notebook_is_parsed_within_a_memory_bound(tmp_path):
-    path = big_notebook(tmp_path / "a1.ipynb", 15)
+@pytest.mark.parametrize("outputs", ["images", "printed lines"])
+def test_a_large_notebook_is_parsed_within_a_memory_bound(tmp_path, outputs):
+    path = big_notebook(tmp_path / "a1.ipynb", 15, outputs)
     size = path.stat().st_size
     assert 14 * 2**20 < size < notebook.MAX_NOTEBOOK_BYTES
     tracemalloc.start()
