@@ -9,11 +9,13 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import SOLUTION, by_group, graded
+from conftest import ROOT, SOLUTION, by_group, graded
 from test_workflows import SOLUTION_CODE, write_notebook
 
 from grader import notebook
 from grader.notebook import NotebookError, extract
+
+SOLUTION_FILES = ("layers.py", "optim.py", "init.py")
 
 
 def without(code: str, *names: str) -> str:
@@ -172,3 +174,12 @@ def test_a_notebook_over_the_cap_is_refused_with_the_cap_named(tmp_path):
     results = graded(path)
     assert message in results["output"] and results["output"].count("is missing") == 1
     assert all(t["score"] == 0 for t in results["tests"])
+
+
+def test_stubs_in_a_notebook_are_named_as_not_implemented(tmp_path):
+    stubs = [(ROOT / "assignments" / "a1" / name).read_text() for name in SOLUTION_FILES]
+    results = graded(write_notebook(tmp_path / "a1.ipynb", *stubs))
+    for test in results["tests"]:
+        fc_net = test["name"].startswith("fc_net")
+        expected = "Not graded: this test needs" if fc_net else "is not implemented yet"
+        assert test["score"] == 0 and expected in test["output"], (test["name"], test["output"])
