@@ -49,7 +49,8 @@ def test_backward_fails_with_a_clear_message_when_its_forward_crashes(solution_c
 def test_input_mutation_is_named(solution_copy):
     in_place = "    np.maximum(0, x, out=x)\n    return x, x"
     folder = solution_copy({"layers.py": [("    return np.maximum(0, x), x", in_place)]})
-    outputs = [t["output"] for t in graded(folder)["tests"] if t["name"].startswith("relu_forward")]
+    outputs = [t["output"] for t in graded(folder)["tests"]
+               if t["name"].startswith("relu_forward") and t["score"] < t["max_score"]]  # fmt: skip
     assert outputs == [
         "relu_forward changed its input x; work on a copy (e.g. x = x.copy()) or avoid in-place "
         "operations like +="

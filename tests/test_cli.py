@@ -73,5 +73,5 @@ def test_check_runs_only_the_visible_tests_and_says_what_is_hidden(capsys, monke
     assert main(["check", str(SOLUTION), "--assignment", "a1"]) == 0
     printed = capsys.readouterr().out
     assert "edge cases" not in printed and "finite and right for scores" not in printed
-    assert "19 more tests (worth 17.8333 points) will run after you submit" in printed
-    assert "Total: 82.1667 / 82.1667" in printed
+    assert "28 more tests (worth 22.3667 points) will run after you submit" in printed
+    assert "Total: 77.6333 / 77.6333" in printed

@@ -9,11 +9,13 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import SOLUTION, by_group, graded
+from conftest import ROOT, SOLUTION, by_group, graded
 from test_workflows import SOLUTION_CODE, write_notebook
 
 from grader import notebook
 from grader.notebook import NotebookError, extract
+
+SOLUTION_FILES = ("layers.py", "optim.py", "init.py")
 
 
 def without(code: str, *names: str) -> str:
@@ -123,21 +125,27 @@ def test_a_definition_that_hangs_or_fails_costs_only_itself(tmp_path, reference_
     ), outputs(results, "adagrad")
 
 
-def big_notebook(path: Path, megabytes: float) -> Path:
-    """The reference as a notebook whose cell outputs (a base64 "image") make it that large."""
+def big_notebook(path: Path, megabytes: float, outputs: str = "images") -> Path:
+    """The reference as a notebook whose cell outputs make it that large: a few base64
+    "images", or many printed lines (a training loop's log)."""
     write_notebook(path, SOLUTION_CODE)
     document = json.loads(path.read_text())
-    image = "iVBORw0KGgo" * int(megabytes * 2**20 / 11 / 4)
-    document["cells"][1]["outputs"] = [
-        {"output_type": "display_data", "data": {"image/png": image}, "metadata": {}}
-        for _ in range(4)
-    ]
+    if outputs == "images":
+        image = "iVBORw0KGgo" * int(megabytes * 2**20 / 11 / 4)
+        document["cells"][1]["outputs"] = [
+            {"output_type": "display_data", "data": {"image/png": image}, "metadata": {}}
+            for _ in range(4)
+        ]
+    else:
+        line = {"output_type": "stream", "name": "stdout", "text": ["epoch 1: loss 2.302585\n"]}
+        document["cells"][1]["outputs"] = [line] * int(megabytes * 2**20 / 80)
     path.write_text(json.dumps(document))
     return path
 
 
-def test_a_large_notebook_is_parsed_within_a_memory_bound(tmp_path):
-    path = big_notebook(tmp_path / "a1.ipynb", 15)
+@pytest.mark.parametrize("outputs", ["images", "printed lines"])
+def test_a_large_notebook_is_parsed_within_a_memory_bound(tmp_path, outputs):
+    path = big_notebook(tmp_path / "a1.ipynb", 15, outputs)
     size = path.stat().st_size
     assert 14 * 2**20 < size < notebook.MAX_NOTEBOOK_BYTES
     tracemalloc.start()
@@ -166,3 +174,12 @@ def test_a_notebook_over_the_cap_is_refused_with_the_cap_named(tmp_path):
     results = graded(path)
     assert message in results["output"] and results["output"].count("is missing") == 1
     assert all(t["score"] == 0 for t in results["tests"])
+
+
+def test_stubs_in_a_notebook_are_named_as_not_implemented(tmp_path):
+    stubs = [(ROOT / "assignments" / "a1" / name).read_text() for name in SOLUTION_FILES]
+    results = graded(write_notebook(tmp_path / "a1.ipynb", *stubs))
+    for test in results["tests"]:
+        fc_net = test["name"].startswith("fc_net")
+        expected = "Not graded: this test needs" if fc_net else "is not implemented yet"
+        assert test["score"] == 0 and expected in test["output"], (test["name"], test["output"])

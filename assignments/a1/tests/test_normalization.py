@@ -159,6 +159,7 @@ EPS_FORWARDS = [
     ("batchnorm_forward", (16, 5), "test"),
     ("layernorm_forward", (6, 16), "any"),
     ("spatial_batchnorm_forward", (4, 3, 3, 2), "train"),
+    ("spatial_batchnorm_forward", (4, 3, 3, 2), "test"),
 ]
 EPS_BACKWARDS = [
     ("batchnorm_forward", "batchnorm_backward", (16, 5)),
