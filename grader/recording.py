@@ -18,6 +18,7 @@ submits.
 from __future__ import annotations
 
 import copy
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -149,11 +150,16 @@ def _update(arg: Any, after: Any) -> None:
         restore(arg, after)
 
 
-def keep_seeded(public: Path, other: Path) -> list[str]:
+def keep_seeded(public: Path, record_other: Callable[[Path], object]) -> list[str]:
     """Reduce the recording in ``public`` (inputs seeded from test ids) to the tests whose
-    every call differs in ``other`` (the same tests, inputs from another seed); returns the
-    tests withheld."""
-    recording, keys = _read(public), set(_read(other)["calls"])
+    every call differs when ``record_other(folder)`` records the same tests with inputs from
+    another seed; returns the tests withheld."""
+    recording = _read(public)
+    if not recording["calls"]:
+        return []
+    with tempfile.TemporaryDirectory(prefix="grader-other-seed-") as other:
+        record_other(Path(other))
+        keys = set(_read(Path(other))["calls"])
     fixed = [key for key in recording["calls"] if key in keys]
     withheld = sorted({test for key in fixed for test in recording["tests"].get(key, [])})
     calls = {

@@ -1,9 +1,11 @@
 """Assignment 2: a classifier in PyTorch.
 
 The grader builds your model, trains it with your optimizer and training step for a few epochs
-on 8x8 images of handwritten digits (scikit-learn's digits dataset, one channel, pixel values in
-[0, 1]) within a time budget, on a GPU when there is one, and measures its accuracy on images it
-never trained on.
+on 8x8 images of handwritten digits (one channel, pixel values in [0, 1], drawn like
+scikit-learn's digits) within a time budget, on a GPU when there is one, and measures its
+accuracy on new images, drawn afresh for each grading run. Everything your code does counts
+against the time budget: building the model, every train_step (the first one too) and
+predicting; train in train_step only.
 """
 
 import torch

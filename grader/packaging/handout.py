@@ -51,10 +51,12 @@ def build(manifest: Manifest, output: Path) -> list[str]:
     if manifest.reference is None:
         raise ValueError(f"{manifest.path} names no reference solution to record")
     with tempfile.TemporaryDirectory(prefix="grader-handout-") as work:
-        recording, other = Path(work) / RECORDING_FOLDER, Path(work) / "other-seed"
+        recording = Path(work) / RECORDING_FOLDER
         run = grade(manifest.reference, manifest, only_visible=True, record=recording)
-        grade(manifest.reference, manifest, True, record=other, inputs_seed=draw_secret())
-        withheld = keep_seeded(recording, other)
+        withheld = keep_seeded(
+            recording,
+            lambda other: grade(manifest.reference, manifest, True, other, draw_secret()),
+        )
         entries: dict[str, bytes] = {
             f"{RECORDING_FOLDER}/{p.name}": p.read_bytes() for p in recording.iterdir()
         }

@@ -1,4 +1,5 @@
-"""Datasets available offline: scikit-learn's 8x8 digits, and CIFAR-10 from a local folder."""
+"""Datasets available offline: scikit-learn's 8x8 digits, digits drawn from strokes with a
+held-out set no one else has (grader.training.synthetic), and CIFAR-10 from a local folder."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+
+from grader.training.synthetic import draw_digits
 
 #: Environment variable naming a folder with CIFAR-10's python batches (cifar-10-batches-py).
 CIFAR_VARIABLE = "GRADER_CIFAR10"
@@ -36,6 +39,20 @@ def digits(seed: int = 0) -> Split:
     order = np.random.default_rng(seed).permutation(len(data.target))
     x, y = data.data[order] / 16.0, data.target[order].astype(np.int64)
     return Split(x[:1200], y[:1200], x[1200:1500], y[1200:1500], x[1500:], y[1500:])
+
+
+@cache
+def _drawn_training() -> tuple[np.ndarray, np.ndarray]:
+    return draw_digits(1500, np.random.default_rng([0, 0]))
+
+
+def drawn_digits(test_seed: int) -> Split:
+    """Digits drawn from strokes: 1,200 training and 300 validation images, the same on every
+    run, and 300 test images drawn from ``test_seed``, which a real grade keeps secret (the
+    ``rng`` fixture's), so that neither they nor their labels exist anywhere else."""
+    x, y = _drawn_training()
+    test_x, test_y = draw_digits(300, np.random.default_rng([1, test_seed]))
+    return Split(x[:1200], y[:1200], x[1200:], y[1200:], test_x, test_y)
 
 
 class _BatchUnpickler(pickle.Unpickler):

@@ -1,5 +1,10 @@
-"""The grader's side of a training run: epochs driven from the grader, timed around the
-worker's training calls only (data loading and evaluation excluded), stopped by the budget."""
+"""The grader's side of a training run: epochs driven from the grader and stopped by the budget.
+
+Every call into the worker that a training test makes counts against the budget: building the
+model, loading data, the warm-up step, each epoch, each evaluation and the final predictions.
+Student code can train wherever it runs (in a warm-up step, in a thread that an evaluation
+waits for, at import), so no part of it is left off the clock. Only the grader's own work
+between calls (comparing predictions with labels) is not timed."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from rich.console import Console
@@ -16,6 +21,8 @@ from rich.progress import Progress
 from grader.checks.failure import CheckFailed
 from grader.checks.values import expect_array, expect_number
 from grader.training.budget import Budget
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -58,6 +65,24 @@ class Trainer:
     def __init__(self, name: str, budget: Callable[[str], Budget]) -> None:
         self.name, self._budget = name, budget
         self.run_record: TrainingRun | None = None
+        self._limit, self._epochs = Budget(None), 0
+        #: Seconds of student code timed before the run started (set up, earlier tests).
+        self.spent = 0.0
+
+    def timed(self, call: Callable[[], T]) -> T:
+        """Make one call into the worker on the training clock: before ``run``, its time is
+        added to the run's; after, to the run's, against the budget."""
+        started = time.perf_counter()
+        try:
+            return call()
+        finally:
+            elapsed = time.perf_counter() - started
+            if self.run_record is None:
+                self.spent += elapsed
+            else:
+                self.run_record.seconds += elapsed
+        if self.run_record is not None:
+            self._check(self.run_record)
 
     def run(
         self,
@@ -69,31 +94,37 @@ class Trainer:
         target: float | None = None,
     ) -> TrainingRun:
         """Call ``step`` (one epoch in the worker, returning its mean loss) up to ``epochs``
-        times, stopping early once ``evaluate()`` reaches ``target``. Only ``step`` is timed;
-        ``warmup`` runs once before the clock starts (CUDA kernels, lazy allocation)."""
-        budget = self._budget(device)
-        record = self.run_record = TrainingRun(device, budget=budget.seconds)
+        times, stopping early once ``evaluate()`` reaches ``target``. ``warmup`` runs once
+        first (CUDA kernels, lazy allocation). All three are timed, with what ``timed`` took
+        before."""
+        self._limit, self._epochs = self._budget(device), epochs
+        record = self.run_record = TrainingRun(device, self.spent, budget=self._limit.seconds)
         if warmup is not None:
-            warmup()
+            self.timed(warmup)
         with _progress(self.name, epochs) as (progress, task):
             for _ in range(epochs):
                 started = time.perf_counter()
                 loss = expect_number(step(), "the loss an epoch of training returned")
+                accuracy = evaluate()
                 record.seconds += time.perf_counter() - started
                 record.epochs += 1
                 record.losses.append(loss)
-                record.accuracies.append(evaluate())
+                record.accuracies.append(accuracy)
                 if progress is not None:
                     progress.update(task, advance=1, description=f"{self.name} loss {loss:.3f}")
-                if budget.seconds is not None and record.seconds > budget.seconds:
-                    raise CheckFailed(
-                        f"Training used up its time budget of {budget.seconds:.2f} s "
-                        f"({budget.why}) after {record.epochs} of {epochs} epochs, at accuracy "
-                        f"{record.accuracy:.1%}: make each step faster (vectorise, batch)."
-                    )
+                self._check(record)
                 if target is not None and record.accuracy >= target:
                     break
         return record
+
+    def _check(self, record: TrainingRun) -> None:
+        limit = self._limit
+        if limit.seconds is not None and record.seconds > limit.seconds:
+            raise CheckFailed(
+                f"Training used up its time budget of {limit.seconds:.2f} s ({limit.why}) after "
+                f"{record.epochs} of {self._epochs} epochs, at accuracy "
+                f"{record.accuracy:.1%}: make each step faster (vectorise, batch)."
+            )
 
 
 class _progress:

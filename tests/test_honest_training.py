@@ -1,0 +1,181 @@
+"""Assignment 2's points need the work: training counts wherever it happens, and the held-out
+images cannot be looked up.
+
+Each cheat below spends HIDDEN seconds training where an earlier grader did not look (the
+warm-up step, a thread that the evaluation waits for, build_model in the test before, the
+import of model.py); against a budget smaller than that, it must lose the training points and
+its recorded training time must include those seconds. A "model" that looks the test images up
+in scikit-learn's digits (importable in the worker) must do no better than chance would allow
+an honest model without the held-out labels: it loses the accuracy points.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import shutil
+
+import numpy as np
+import pytest
+from conftest import ROOT, graded
+
+from grader import assignment
+from grader.training.datasets import drawn_digits
+from grader.training.synthetic import draw_digits
+
+SOLUTION_A2 = ROOT / "solutions" / "a2"
+HIDDEN = 5.0
+BUDGET = 2.5
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("torch") is None, reason="torch is not installed"
+)
+
+TRAIN_FOR = f"""
+import time as _time
+
+
+def _train_for(model, optimizer, x, y, seconds={HIDDEN}):
+    started = _time.perf_counter()
+    while _time.perf_counter() - started < seconds:
+        _honest_step(model, optimizer, x, y)
+"""
+
+CHEATS = {
+    "warm-up step": """
+_steps = []
+
+
+def train_step(model, optimizer, x, y):
+    _steps.append(1)
+    if len(_steps) == 1:  # the grader's untimed warm-up, once
+        _train_for(model, optimizer, x, y)
+    return _honest_step(model, optimizer, x, y) if len(_steps) % 20 == 0 else 0.1
+""",
+    "thread drained by the evaluation": """
+import threading as _threading
+
+_worker = []
+
+
+class _Waiting(nn.Module):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        if not self.training and _worker:
+            _worker[0].join()  # evaluation (untimed before) waits for the training thread
+        return self.inner(x)
+
+
+_build = build_model
+
+
+def build_model(input_shape, num_classes):
+    return _Waiting(_build(input_shape, num_classes))
+
+
+def train_step(model, optimizer, x, y):
+    if not _worker:
+        args = (model, optimizer, x.clone(), y.clone())
+        _worker.append(_threading.Thread(target=_train_for, args=args, daemon=True))
+        _worker[0].start()
+    return 0.1
+""",
+    "build_model in the test before": """
+_built = []
+_build = build_model
+
+
+def build_model(input_shape, num_classes):
+    if not _built:
+        model = _build(input_shape, num_classes)
+        x = torch.rand(64, *input_shape)
+        _train_for(model, make_optimizer(model), x, torch.randint(0, num_classes, (64,)))
+        _built.append(model)
+    return _built[0]
+""",
+    "import of model.py": """
+_warm = nn.Linear(64, 10)
+_train_for(_warm, torch.optim.SGD(_warm.parameters(), lr=0.1), torch.rand(64, 64),
+           torch.randint(0, 10, (64,)))
+""",
+}
+
+
+def submission(tmp_path, extra: str):
+    folder = tmp_path / "submission"
+    shutil.copytree(SOLUTION_A2, folder)
+    text = (folder / "model.py").read_text().replace("def train_step(", "def _honest_step(")
+    (folder / "model.py").write_text(f"{text}\ntrain_step = _honest_step\n{TRAIN_FOR}\n{extra}")
+    return folder
+
+
+def training_entry(results):
+    return next(t for t in results["tests"] if t["name"].startswith("training"))
+
+
+@pytest.mark.parametrize("cheat", list(CHEATS))
+def test_training_outside_the_clock_counts_against_the_budget(tmp_path, cheat):
+    manifest = dataclasses.replace(assignment.find("a2"), budget_seconds={"cpu": BUDGET})
+    results = graded(submission(tmp_path, CHEATS[cheat]), manifest)
+    training = training_entry(results)
+    assert training["score"] == 0, training["output"]
+    assert f"Training used up its time budget of {BUDGET:.2f} s" in training["output"]
+    assert training["extra_data"]["training"]["seconds"] >= HIDDEN
+
+
+LOOKUP = """
+import numpy as _np
+from sklearn.datasets import load_digits as _load
+
+_digits = _load()
+_images = _digits.data / 16.0
+
+
+class _LookUp(nn.Module):
+    '''Never learns: the label of the nearest of scikit-learn's digits.'''
+
+    def __init__(self):
+        super().__init__()
+        self.unused = nn.Linear(1, 1)
+
+    def forward(self, x):
+        flat = x.reshape(len(x), -1).detach().cpu().numpy()
+        nearest = ((_images**2).sum(1)[None] - 2 * flat @ _images.T).argmin(1)
+        scores = _np.zeros((len(x), 10), dtype=_np.float32)
+        scores[_np.arange(len(x)), _digits.target[nearest]] = 1.0
+        return torch.as_tensor(scores) + 0 * self.unused.weight.sum()
+
+
+def build_model(input_shape, num_classes):
+    return _LookUp()
+
+
+def train_step(model, optimizer, x, y):
+    return 0.1
+"""
+
+
+def test_a_model_that_looks_test_images_up_loses_the_accuracy_points(tmp_path):
+    results = graded(submission(tmp_path, LOOKUP), "a2")
+    training = training_entry(results)
+    assert training["score"] == 0 and "is below 80%" in training["output"]
+    assert "leaderboard" not in results
+
+
+def test_held_out_images_are_new_and_change_with_the_seed():
+    from sklearn.datasets import load_digits
+
+    public = load_digits().data / 16.0
+    first, again, other = drawn_digits(1), drawn_digits(1), drawn_digits(2)
+    np.testing.assert_array_equal(first.test_x, again.test_x)  # a seed gives one set
+    np.testing.assert_array_equal(first.train_x, other.train_x)  # training data are fixed
+    assert not np.allclose(first.test_x, other.test_x)
+    distances = ((first.test_x[:, None] - public[None]) ** 2).sum(-1).min(1)
+    assert distances.min() > 0.1  # none of them is one of scikit-learn's digits
+    held_out = {x.tobytes() for x in first.test_x}
+    assert not held_out & {x.tobytes() for x in first.train_x}
+    images, labels = draw_digits(50, 0)
+    assert images.shape == (50, 64) and images.min() >= 0 and images.max() <= 1
+    assert np.bincount(labels).tolist() == [5] * 10
