@@ -200,8 +200,9 @@ def test_a1_hostile_submission_still_gets_valid_results(a1, tmp_path):
     manifest = assignment.find("a1")
     lost = set().union(*(c.lost for c in cases))
     lost |= {key for key, spec in manifest.tests.items() if set(spec.depends_on) & lost}
-    failed = {t["name"].split(":", 1)[0] for t in document["tests"] if t["score"] < t["max_score"]}
-    assert failed == lost
+    failed = {t["name"].split(":", 1)[0]: t["output"] for t in document["tests"]
+              if t["score"] < t["max_score"]}  # fmt: skip
+    assert set(failed) == lost, failed
     outputs = "\n".join(t.get("output", "") for t in document["tests"])
     for case in cases:
         assert case.says in outputs, case.name
@@ -214,7 +215,10 @@ _build_model = build_model
 
 def build_model(input_shape, num_classes):
     import os, signal
-    os.kill(os.getppid(), signal.SIGKILL)  # its parent: the fork server
+    try:
+        os.kill(os.getppid(), signal.SIGKILL)  # its parent
+    except PermissionError:
+        pass
     return _build_model(input_shape, num_classes)
 
 
@@ -232,7 +236,9 @@ def test_a2_hostile_submission_still_gets_valid_results(a2, tmp_path):
     document, _ = a2.grade(folder, tmp_path)
     training = [t for t in document["tests"] if t["name"].startswith("training")]
     assert training and all(t["score"] == 0 for t in training), training
-    assert any("did not finish within" in t.get("output", "") for t in training), training
+    assert any("did not finish within" in t.get("output", "") for t in training), [
+        t.get("output") for t in training
+    ]
 
 
 @pytest.mark.parametrize(
