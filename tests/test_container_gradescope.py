@@ -25,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -322,7 +323,8 @@ def test_cuda_image_builds_with_dependencies_before_sources(base, wheelhouse, tm
         first = cuda_build(context, wheelhouse, tag)
         assert first.returncode == 0, first.stdout[-5000:] + first.stderr[-3000:]
         test_file = next((context / "assignment" / "tests").glob("test_*.py"))
-        test_file.write_text(test_file.read_text() + "\n# changed\n")
+        # A change never made before: a cached layer cannot stand in for the copy of the sources.
+        test_file.write_text(test_file.read_text() + f"\n# changed {uuid.uuid4()}\n")
         second = cuda_build(context, wheelhouse, tag)
     assert second.returncode == 0, second.stdout[-5000:] + second.stderr[-3000:]
     rerun = steps_run(second.stdout)
