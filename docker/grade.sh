@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Grade one submission in an autograder image, laid out as on Gradescope, with docker or podman.
 #   docker/grade.sh IMAGE SUBMISSION_FOLDER RESULTS_FOLDER [--gpus] [--metadata FILE]
-#                   [--gradescope-limits]
+#                   [--gradescope-limits] [--own-user-ids]
 # The submission is mounted read-only at /autograder/submission, FILE (a Gradescope
 # submission_metadata.json) at /autograder/submission_metadata.json; results.json (and training
 # curves) appear in RESULTS_FOLDER. run_autograder runs as root with cwd /autograder.
 #   --gpus                every GPU (docker: --gpus all; podman: the CDI device nvidia.com/gpu=all)
 #   --gradescope-limits   Gradescope's defaults: half a CPU, 768 MB, no network (GS_CPUS,
 #                         GS_MEMORY, GS_NETWORK change them)
+#   --own-user-ids        podman only: the container's user ids map to host ids no other process
+#                         uses, as on a machine of its own. Without it, the container's nobody is
+#                         the host's nobody, and the kernel counts the processes of both against
+#                         the process limit of student code (RLIMIT_NPROC is per user, machine-wide)
 # GRADER_ENGINE: docker or podman (default: podman when installed, else docker).
 # Exit status: run_autograder's.
 set -euo pipefail
 if [ $# -lt 3 ]; then
     echo "usage: $0 IMAGE SUBMISSION_FOLDER RESULTS_FOLDER [--gpus] [--metadata FILE]" \
-        "[--gradescope-limits]" >&2
+        "[--gradescope-limits] [--own-user-ids]" >&2
     exit 2
 fi
 image=$1
@@ -22,7 +26,8 @@ mkdir -p "$3"
 results=$(cd "$3" && pwd)
 shift 3
 engine=${GRADER_ENGINE:-$(command -v podman || command -v docker || echo docker)}
-options=(-v "$submission:/autograder/submission:ro" -v "$results:/autograder/results")
+results_mount="$results:/autograder/results"
+options=(-v "$submission:/autograder/submission:ro")
 while [ $# -gt 0 ]; do
     case "$1" in
         --gpus)
@@ -37,11 +42,16 @@ while [ $# -gt 0 ]; do
         --gradescope-limits)
             options+=(--cpus "${GS_CPUS:-0.5}" --memory "${GS_MEMORY:-768m}"
                       --memory-swap "${GS_MEMORY:-768m}" --network "${GS_NETWORK:-none}") ;;
+        --own-user-ids)
+            first=$(( (RANDOM * 32768 + RANDOM) % 30000 * 65536 + 1000000 ))
+            options+=(--uidmap "0:$first:65536" --gidmap "0:$first:65536")
+            # The container's root writes the results: the folder becomes its.
+            results_mount+=":U" ;;
         *) echo "$0: unknown option $1" >&2; exit 2 ;;
     esac
     shift
 done
 status=0
-"$engine" run --rm -w /autograder "${options[@]}" "$image" /autograder/run_autograder || status=$?
+"$engine" run --rm -w /autograder -v "$results_mount" "${options[@]}" "$image" /autograder/run_autograder || status=$?
 echo "results: $results/results.json" >&2
 exit "$status"

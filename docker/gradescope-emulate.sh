@@ -2,7 +2,8 @@
 # Grade one submission with an autograder.zip exactly as Gradescope does, in a local container:
 # docker/Dockerfile.gradescope builds the image from the unpacked zip (setup.sh from
 # /autograder/source, as root, once), then docker/grade.sh runs /autograder/run_autograder as
-# root with Gradescope's limits (half a CPU, 768 MB, no network).
+# root with Gradescope's limits (half a CPU, 768 MB, no network) and, with podman, user ids of
+# its own (grade.sh --own-user-ids), as on a machine of its own.
 #   docker/gradescope-emulate.sh ZIP SUBMISSION_FOLDER RESULTS_FOLDER [METADATA_JSON]
 #   docker/gradescope-emulate.sh ZIP      only builds the image, and prints its name
 # Environment:
@@ -65,4 +66,6 @@ fi
 echo "image: $tag" >&2
 metadata=()
 [ -z "${4:-}" ] || metadata=(--metadata "$4")
-"$here/grade.sh" "$tag" "$2" "$3" --gradescope-limits "${metadata[@]}"
+own=()
+[ "$(basename "$engine")" != podman ] || own=(--own-user-ids)
+"$here/grade.sh" "$tag" "$2" "$3" --gradescope-limits "${own[@]}" "${metadata[@]}"

@@ -25,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -200,8 +201,9 @@ def test_a1_hostile_submission_still_gets_valid_results(a1, tmp_path):
     manifest = assignment.find("a1")
     lost = set().union(*(c.lost for c in cases))
     lost |= {key for key, spec in manifest.tests.items() if set(spec.depends_on) & lost}
-    failed = {t["name"].split(":", 1)[0] for t in document["tests"] if t["score"] < t["max_score"]}
-    assert failed == lost
+    failed = {t["name"].split(":", 1)[0]: t["output"] for t in document["tests"]
+              if t["score"] < t["max_score"]}  # fmt: skip
+    assert set(failed) == lost, failed
     outputs = "\n".join(t.get("output", "") for t in document["tests"])
     for case in cases:
         assert case.says in outputs, case.name
@@ -214,7 +216,10 @@ _build_model = build_model
 
 def build_model(input_shape, num_classes):
     import os, signal
-    os.kill(os.getppid(), signal.SIGKILL)  # its parent: the fork server
+    try:
+        os.kill(os.getppid(), signal.SIGKILL)  # its parent
+    except PermissionError:
+        pass
     return _build_model(input_shape, num_classes)
 
 
@@ -232,7 +237,9 @@ def test_a2_hostile_submission_still_gets_valid_results(a2, tmp_path):
     document, _ = a2.grade(folder, tmp_path)
     training = [t for t in document["tests"] if t["name"].startswith("training")]
     assert training and all(t["score"] == 0 for t in training), training
-    assert any("did not finish within" in t.get("output", "") for t in training), training
+    assert any("did not finish within" in t.get("output", "") for t in training), [
+        t.get("output") for t in training
+    ]
 
 
 @pytest.mark.parametrize(
@@ -316,7 +323,8 @@ def test_cuda_image_builds_with_dependencies_before_sources(base, wheelhouse, tm
         first = cuda_build(context, wheelhouse, tag)
         assert first.returncode == 0, first.stdout[-5000:] + first.stderr[-3000:]
         test_file = next((context / "assignment" / "tests").glob("test_*.py"))
-        test_file.write_text(test_file.read_text() + "\n# changed\n")
+        # A change never made before: a cached layer cannot stand in for the copy of the sources.
+        test_file.write_text(test_file.read_text() + f"\n# changed {uuid.uuid4()}\n")
         second = cuda_build(context, wheelhouse, tag)
     assert second.returncode == 0, second.stdout[-5000:] + second.stderr[-3000:]
     rerun = steps_run(second.stdout)

@@ -21,6 +21,14 @@ FILES = Path(__file__).resolve().parent / "files"
 ROOT = Path(__file__).resolve().parents[2]
 _SKIP = ("__pycache__", ".pytest_cache", ".ruff_cache")
 EXECUTABLES = ("setup.sh", "run_autograder")
+#: The zip's README.md (pyproject.toml names one): what the zip is, not the project's manual, so
+#: that editing the manual leaves the zip, and the images built from it, unchanged.
+README = """# Autograder for {title}
+
+Built by `grader autograder build`: upload this zip unchanged to Gradescope ("Configure
+Autograder", default Ubuntu 22.04 base). Gradescope unzips it into /autograder/source and runs
+setup.sh there once, as root; run_autograder then grades each submission.
+"""
 
 
 def build(manifest: Manifest, output: Path) -> list[str]:
@@ -31,7 +39,7 @@ def build(manifest: Manifest, output: Path) -> list[str]:
         "requirements.txt": FILES / "requirements.txt",
         "requirements-assignment.txt": "".join(f"{p}\n" for p in manifest.python_packages),
         "pyproject.toml": ROOT / "pyproject.toml",
-        "README.md": ROOT / "README.md",
+        "README.md": README.format(title=manifest.title),
         CONFIG_NAME: json.dumps(
             {"assignment": "assignment", "reference": "reference" if manifest.reference else None}
         ),
