@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import assignment
+from grader.batch import reaper
 from grader.batch.discover import Submission
 from grader.batch.fingerprint import Fingerprint, fingerprint
 from grader.batch.task import failed_grade, grade_submission
@@ -156,8 +157,10 @@ def _cancel(ray: Any, refs: list[Any]) -> None:
         return
     for ref in refs:
         ray.cancel(ref)
-    time.sleep(0.1)
-    _, running = ray.wait(refs, num_returns=len(refs), timeout=STOP_GRACE)
+    # A cancelled task's result is ready at once, while the task still unwinds on its node:
+    # give it the time to kill its sandboxed workers before its node may go (ray.shutdown).
+    time.sleep(STOP_GRACE)
+    _, running = ray.wait(refs, num_returns=len(refs), timeout=0)
     for ref in running:
         ray.cancel(ref, force=True)
 
@@ -204,6 +207,7 @@ def _grade_on_node(name: str, data: bytes, spec: str, expected: dict[str, Any]) 
             f"the driver's (node: {mine.as_dict()}, driver: {expected}); install the same "
             "grader and assignment on every node (or ship them with --runtime-env)"
         )
+    reaper.guard()  # a cancelled or killed task's sandboxed workers die with its process
     with tempfile.TemporaryDirectory(prefix="grader-node-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)

@@ -20,6 +20,7 @@ from typing import Any
 import psutil
 from threadpoolctl import threadpool_limits
 
+from grader.batch import reaper
 from grader.batch.discover import Submission
 from grader.batch.fingerprint import Fingerprint
 from grader.batch.task import failed_grade, grade_submission
@@ -134,6 +135,7 @@ def _serve(connection: Connection, manifest: Manifest, made_with: Fingerprint) -
     """A grading process: grade each submission the driver sends until it closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     signal.signal(signal.SIGTERM, _interrupt)
+    reaper.guard()  # if this process is killed outright, its sandboxed workers go too
     threadpool_limits(1)  # one core per grading: the pool is what uses the others
     try:
         while True:
