@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from grader.batch.cluster import ClusterError
 from grader.batch.discover import Submission, discover
 from grader.batch.fingerprint import Fingerprint, fingerprint
 from grader.batch.progress import BatchProgress
-from grader.batch.summary import status, total, write_summary
+from grader.batch.summary import preload_plotting, status, total, write_summary
 from grader.batch.task import record_of
 from grader.manifest import Manifest
 from grader.reporting.writer import write_results
@@ -63,6 +64,8 @@ def run_batch(
     ``regrade``) and write the summaries. Ctrl-C stops it: gradings in progress are killed,
     finished results stay, and the Batch says ``interrupted`` (no summaries then)."""
     outdir.mkdir(parents=True, exist_ok=True)
+    # Plotting's imports while the gradings run, rather than after them.
+    threading.Thread(target=preload_plotting, daemon=True).start()
     made_with = fingerprint(manifest)
     batch = Batch()
     with tempfile.TemporaryDirectory(prefix="grader-batch-") as workdir:
