@@ -50,6 +50,8 @@ def grade_all(jobs: list[Submission], manifest: Manifest, made_with: Fingerprint
     # Grading processes are forked from a fork server that has imported the grader once (not
     # from this process: no inherited state or threads), so that each does not pay for the
     # imports again; that work was most of what kept 2 workers from being twice as fast as 1.
+    if not jobs:
+        return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     pending = deque(jobs)
