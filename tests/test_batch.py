@@ -4,6 +4,7 @@ an LMS can import, results that say what made them, a grading process that dies,
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import signal
@@ -197,18 +198,29 @@ def _family(pid: int) -> list[psutil.Process]:
     return psutil.Process(pid).children(recursive=True)
 
 
-@pytest.mark.parametrize("to_group", [False, True], ids=["main process", "process group"])
-def test_ctrl_c_stops_the_batch_keeps_what_is_done_and_resumes(tmp_path, course, to_group):
+def _ray_installed() -> bool:
+    return importlib.util.find_spec("ray") is not None
+
+
+@pytest.mark.parametrize(
+    "to_group, cluster",
+    [(False, []), (True, []),
+     pytest.param(True, ["--cluster", "local"], marks=pytest.mark.skipif(
+         not _ray_installed(), reason="Ray is not installed: pip install -e '.[ray]'"))],
+    ids=["main process", "process group", "process group, ray"],
+)  # fmt: skip
+def test_ctrl_c_stops_the_batch_keeps_what_is_done_and_resumes(tmp_path, course, to_group,
+                                                               cluster):  # fmt: skip
     """SIGINT (to the batch, or to its process group as a terminal sends it): stopped within
     seconds, every grading process and sandbox worker gone, finished results kept, exit 130;
     the same command then grades only what is left."""
     source = make_submissions(tmp_path, {"a": RIGHT, "b": WRONG, "c": SLOW, "d": SLOW})
     out = tmp_path / "out"
     command = [sys.executable, "-m", "grader.cli", "batch", str(source), "-a", str(course),
-               "-o", str(out), "--workers", "2"]  # fmt: skip
+               "-o", str(out), "--workers", "2", *cluster]  # fmt: skip
     batch = subprocess.Popen(command, cwd=ROOT, start_new_session=True, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 180
     while not all((out / s / "results.json").exists() for s in "ab"):
         assert batch.poll() is None and time.monotonic() < deadline, batch.stdout.read()
         time.sleep(0.2)
@@ -223,8 +235,9 @@ def test_ctrl_c_stops_the_batch_keeps_what_is_done_and_resumes(tmp_path, course,
     output, _ = batch.communicate(timeout=30)
     assert batch.returncode == 130, output
     assert time.monotonic() - stopped < 10
-    time.sleep(0.5)
-    assert [p.pid for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
+    _, left = psutil.wait_procs(family, timeout=5)
+    left = [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not left, [(p.pid, p.cmdline()) for p in left]
     assert "Interrupted: graded 2 submissions now" in output
     assert not (out / "c" / "results.json").exists() and not (out / "d" / "results.json").exists()
 
@@ -257,3 +270,58 @@ def test_a_cluster_without_ray_installed_says_how_to_install_it(tmp_path, course
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2, done.stderr
     assert "grader: error: grading on a cluster needs Ray: pip install -e '.[ray]'" in done.stderr
+
+
+def test_what_a_killed_grading_process_started_dies_with_it(tmp_path):
+    """A process in a session of its own (as the sandbox's fork server and workers are)
+    started by a grading process that is then killed outright: the reaper kills it."""
+    code = (
+        "import subprocess, sys, time\nfrom grader.batch import reaper\nreaper.guard()\n"
+        "child = subprocess.Popen(['sleep', '61.77'], start_new_session=True)\n"
+        "print(child.pid, flush=True)\ntime.sleep(60)\n"
+    )
+    grading = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
+                               text=True)  # fmt: skip
+    orphan = psutil.Process(int(grading.stdout.readline()))
+    time.sleep(1.5)  # the reaper has seen it
+    grading.kill()
+    grading.wait()
+    gone, _ = psutil.wait_procs([orphan], timeout=5)
+    assert gone, "the grading process's own-session child outlived it"
+
+
+def test_the_longest_gradings_go_first(tmp_path, course):
+    """With last run's seconds in the results, the longest is graded first (then the rest), so
+    that a batch does not end with one long grading while the other workers wait."""
+    source = make_submissions(tmp_path, {"a": RIGHT, "b": RIGHT, "c": WRONG, "d": RIGHT})
+    out = tmp_path / "out"
+    tiny = assignment.find(str(course))
+    run_batch(source, tiny, out, workers=1)
+    for name, seconds in {"a": 1.0, "b": 9.0, "c": 3.0, "d": 5.0}.items():
+        path = out / name / "results.json"
+        results = json.loads(path.read_text())
+        results["extra_data"]["batch"]["seconds"] = seconds
+        path.write_text(json.dumps(results))
+    order = []
+    run_batch(source, tiny, out, workers=1, regrade=True, on_result=lambda s, r: order.append(s.id))
+    assert order == ["b", "d", "c", "a"]
+
+
+def test_the_progress_bar_counts_done_failures_and_time_left(tmp_path, course):
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.progress import TimeRemainingColumn
+
+    from grader.batch import BatchProgress
+
+    source = make_submissions(tmp_path, {"a": RIGHT, "dies": KILL})
+    console = Console(file=StringIO(), force_terminal=True, width=120)
+    with BatchProgress(console) as bar:
+        run_batch(source, assignment.find(str(course)), tmp_path / "out", workers=2,
+                  on_start=bar.start, on_result=bar.result)  # fmt: skip
+        (task,) = bar.progress.tasks
+        assert (task.completed, task.total, task.fields["failed"]) == (2, 2, 1)
+        assert any(isinstance(c, TimeRemainingColumn) for c in bar.progress.columns)
+    shown = console.file.getvalue()
+    assert "2/2" in shown and "1 failed" in shown

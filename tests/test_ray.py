@@ -5,6 +5,7 @@ grader differs; a manifest that asks for a GPU the cluster does not have."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import signal
@@ -181,3 +182,19 @@ def test_a_gpu_the_cluster_lacks_is_refused_unless_told_to_use_cpus(ray_cluster,
         run_batch(source, tiny, tmp_path / "out", cluster="local")
     batch = run_batch(source, tiny, tmp_path / "out", cluster="local", cpu_fallback=True)
     assert batch.graded == 1 and sum(scores(tmp_path / "out")["a"].values()) == 3
+
+
+def test_a_folder_travels_without_following_links(tmp_path):
+    """A folder submission is zipped for its node: its files, not what its links point to."""
+    from grader.batch.cluster import pack
+    from grader.batch.discover import Submission
+
+    folder = tmp_path / "alice"
+    (folder / "src").mkdir(parents=True)
+    (folder / "src" / "layers.py").write_text("x = 1\n")
+    (folder / "everything").symlink_to("/")
+    (folder / "optim.py").symlink_to(SOLUTION / "optim.py")
+    name, data = pack(Submission("alice", folder))
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert name == "alice.zip" and archive.namelist() == ["src/layers.py"]
+    assert archive.read("src/layers.py") == b"x = 1\n"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from grader.batch.cluster import ClusterError
 from grader.batch.discover import Submission, discover
 from grader.batch.fingerprint import Fingerprint, fingerprint
 from grader.batch.progress import BatchProgress
-from grader.batch.summary import status, total, write_summary
+from grader.batch.summary import preload_plotting, status, total, write_summary
 from grader.batch.task import record_of
 from grader.manifest import Manifest
 from grader.reporting.writer import write_results
@@ -63,6 +64,8 @@ def run_batch(
     ``regrade``) and write the summaries. Ctrl-C stops it: gradings in progress are killed,
     finished results stay, and the Batch says ``interrupted`` (no summaries then)."""
     outdir.mkdir(parents=True, exist_ok=True)
+    # Plotting's imports while the gradings run, rather than after them.
+    threading.Thread(target=preload_plotting, daemon=True).start()
     made_with = fingerprint(manifest)
     batch = Batch()
     with tempfile.TemporaryDirectory(prefix="grader-batch-") as workdir:
@@ -96,17 +99,29 @@ def run_batch(
 def _to_grade(
     batch: Batch, outdir: Path, made_with: Fingerprint, regrade: bool
 ) -> list[Submission]:
-    """The submissions without up-to-date results; the others' results go into ``batch``."""
-    todo = []
+    """The submissions without up-to-date results, the longest to grade last time first (so
+    that the batch does not end on one long grading while the other workers wait); the
+    others' results go into ``batch``."""
+    todo, seconds = [], {}
     for sub in batch.submissions:
-        results = None if regrade else _read(outdir / sub.id / "results.json")
-        if results is not None and not made_with.differences(record_of(results).get("fingerprint")):
+        results = _read(outdir / sub.id / "results.json")
+        fresh = results is not None and not made_with.differences(
+            record_of(results).get("fingerprint")
+        )
+        if fresh and not regrade:
             batch.results[sub.id] = results
             batch.kept += 1
             continue
-        batch.stale += results is not None
+        batch.stale += results is not None and not fresh and not regrade
+        seconds[sub.id] = record_of(results or {}).get("seconds")
         todo.append(sub)
-    return todo
+    known = [s for s in seconds.values() if isinstance(s, int | float)]
+    usual = max(known, default=0.0)  # never graded: as long as the longest, to be safe
+    return sorted(todo, key=lambda sub: -_number(seconds[sub.id], usual))
+
+
+def _number(value: Any, default: float) -> float:
+    return float(value) if isinstance(value, int | float) else default
 
 
 def _read(path: Path) -> dict[str, Any] | None:

@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from grader import assignment
+from grader.batch import reaper
 from grader.batch.discover import Submission
 from grader.batch.fingerprint import Fingerprint, fingerprint
 from grader.batch.task import failed_grade, grade_submission
 from grader.manifest import Manifest
-from grader.submission import MAX_FILE_BYTES
+from grader.submission import MAX_ENTRIES, MAX_FILE_BYTES, MAX_UNPACKED_BYTES
 
 #: Attempts at one submission whose worker or node dies each time (Ray retries the rest).
 MAX_ATTEMPTS = 3
@@ -91,7 +92,7 @@ def _connect(ray: Any, address: str, workers: int, runtime_env: dict[str, Any] |
                      runtime_env=runtime_env)  # fmt: skip
         else:
             ray.init(address=address, log_to_driver=False, runtime_env=runtime_env)
-    except (ConnectionError, RuntimeError, ValueError) as exc:
+    except Exception as exc:  # Ray's errors for a bad address vary with the kind of address
         raise ClusterError(f"cannot reach the Ray cluster at {address}: {exc}") from None
 
 
@@ -156,25 +157,39 @@ def _cancel(ray: Any, refs: list[Any]) -> None:
         return
     for ref in refs:
         ray.cancel(ref)
-    time.sleep(0.1)
-    _, running = ray.wait(refs, num_returns=len(refs), timeout=STOP_GRACE)
+    # A cancelled task's result is ready at once, while the task still unwinds on its node:
+    # give it the time to kill its sandboxed workers before its node may go (ray.shutdown).
+    time.sleep(STOP_GRACE)
+    _, running = ray.wait(refs, num_returns=len(refs), timeout=0)
     for ref in running:
         ray.cancel(ref, force=True)
 
 
 def pack(job: Submission) -> tuple[str, bytes]:
-    """A submission as a file name and bytes: a file as it is, a folder zipped (its regular
-    files; one larger than the grader accepts is cut just past the limit, refused all the same)."""
+    """A submission as a file name and bytes: a file as it is, a folder zipped: its regular
+    files, links never followed; a file larger than the grader accepts is cut just past the
+    limit (refused all the same), and packing stops past the grader's limits on a zip."""
     if job.path.is_file():
         return job.path.name, job.path.read_bytes()
-    buffer = io.BytesIO()
+    buffer, count, size = io.BytesIO(), 0, 0
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(job.path.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                with path.open("rb") as handle:
-                    data = handle.read(MAX_FILE_BYTES + 1)
-                archive.writestr(str(path.relative_to(job.path)), data)
+        for path in _regular_files(job.path):
+            with path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+            archive.writestr(str(path.relative_to(job.path)), data)
+            count, size = count + 1, size + len(data)
+            if count > MAX_ENTRIES or size > MAX_UNPACKED_BYTES:
+                break
     return f"{job.id}.zip", buffer.getvalue()
+
+
+def _regular_files(top: Path) -> Iterator[Path]:
+    for folder, folders, files in os.walk(top):  # never follows a link to a folder
+        folders.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            if path.is_file() and not path.is_symlink():
+                yield path
 
 
 def _assignment_spec(manifest: Manifest) -> str:
@@ -204,6 +219,7 @@ def _grade_on_node(name: str, data: bytes, spec: str, expected: dict[str, Any]) 
             f"the driver's (node: {mine.as_dict()}, driver: {expected}); install the same "
             "grader and assignment on every node (or ship them with --runtime-env)"
         )
+    reaper.guard()  # a cancelled or killed task's sandboxed workers die with its process
     with tempfile.TemporaryDirectory(prefix="grader-node-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)

@@ -22,25 +22,25 @@ class BatchProgress:
     """A context manager whose ``start`` and ``result`` are run_batch's callbacks."""
 
     def __init__(self, console: Console) -> None:
-        self._progress = Progress(
+        self.progress = Progress(
             TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
             TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
             TextColumn("left"), TimeRemainingColumn(),
             console=console, transient=True,
         )  # fmt: skip
-        self._task = self._progress.add_task("grading", total=None, failed=0)
+        self._task = self.progress.add_task("grading", total=None, failed=0)
         self._failed = 0
 
     def __enter__(self) -> BatchProgress:
-        self._progress.start()
+        self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
+        self.progress.stop()
 
     def start(self, total: int) -> None:
-        self._progress.update(self._task, total=total)
+        self.progress.update(self._task, total=total)
 
     def result(self, submission: Submission, results: dict[str, Any]) -> None:
         self._failed += bool(record_of(results).get("failure"))
-        self._progress.update(self._task, advance=1, failed=self._failed)
+        self.progress.update(self._task, advance=1, failed=self._failed)

@@ -86,12 +86,19 @@ def histogram_bins(count: int) -> int:
     return max(1, min(20, math.ceil(math.log2(count)) + 1)) if count else 1
 
 
-def plot_histogram(totals: list[float], maximum: float, path: Path) -> Any:
-    """Scores from 0 to the maximum in :func:`histogram_bins` bins, counted in whole
-    submissions; returns the figure's axis (closed), for tests."""
+def preload_plotting() -> None:
+    """Import matplotlib, for files only (no window)."""
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot
+    import matplotlib.ticker
+
+
+def plot_histogram(totals: list[float], maximum: float, path: Path) -> Any:
+    """Scores from 0 to the maximum in :func:`histogram_bins` bins, counted in whole
+    submissions; returns the figure's axis (closed), for tests."""
+    preload_plotting()
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
