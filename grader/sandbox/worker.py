@@ -193,13 +193,13 @@ def _syntax_context(exc: SyntaxError) -> str:
 def serve(worker: Worker, read_fd: int, write_fd: int) -> None:
     """Answer requests until the grader closes the pipe."""
     channel.send(write_fd, codec.encode({"ok": True, "ready": True}))
+    handlers = {"objective": worker.objective, **handles.requests(worker)}
     while True:
         try:
             request = codec.decode(channel.recv(read_fd))
         except channel.ChannelClosed:
             return
         try:
-            handlers = {"objective": worker.objective, **handles.requests(worker)}
             handler = handlers.get(request.get("op"), worker.call)
             payload = codec.encode(handler(request), keep=worker.keep)
         except codec.CodecError as exc:
