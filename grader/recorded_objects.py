@@ -56,13 +56,18 @@ def plain(value: Any, depth: int = 0) -> Any:
 
 
 def real(value: Any) -> Any:
-    """``value`` for the reference itself: recorded objects replaced by the objects they wrap."""
+    """``value`` for the reference itself: recorded objects replaced by the objects they wrap.
+    Containers without one are passed as they are, so that the reference can change them (a
+    bn_param's running averages)."""
     if isinstance(value, RecordedObject):
         return value._real
     if type(value) in (tuple, list):
-        return type(value)(real(v) for v in value)
+        items = [real(v) for v in value]
+        changed = any(a is not b for a, b in zip(items, value, strict=True))
+        return type(value)(items) if changed else value
     if type(value) is dict:
-        return {k: real(v) for k, v in value.items()}
+        items = {k: real(v) for k, v in value.items()}
+        return items if any(items[k] is not value[k] for k in value) else value
     return value
 
 

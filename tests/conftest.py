@@ -38,6 +38,17 @@ def by_group(results: dict[str, Any]) -> dict[str, tuple[float, float]]:
     return totals
 
 
+def lost_points(
+    results: dict[str, Any], reference_totals: dict[str, tuple[float, float]]
+) -> tuple[set[str], list[tuple[str, str]]]:
+    """The groups that scored less than the reference, and (name, output) of each test that
+    lost points."""
+    totals = by_group(results)
+    lost = {group for group, (score, _) in totals.items() if score < reference_totals[group][0]}
+    failed = [(t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]]
+    return lost, failed
+
+
 @pytest.fixture
 def solution_copy(tmp_path: Path):
     """``solution_copy({"layers.py": [(old, new)]})``: the reference with textual edits."""

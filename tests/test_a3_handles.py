@@ -136,6 +136,8 @@ def test_an_object_is_built_set_called_and_read_in_the_worker(student):
     assert layer.backward(np.ones(3)) is None
     np.testing.assert_array_equal(layer.dx, np.full(3, 2.0))
     assert isinstance(layer.forward, MethodProxy) and layer.scale == 2.0
+    layer.type_name, layer._ref = "the student's", "also the student's"  # not the proxy's own
+    assert (layer.type_name, layer._ref) == ("the student's", "also the student's")
 
 
 def test_objects_passed_back_to_student_code_stay_themselves(student):
@@ -223,7 +225,10 @@ def test_handles_of_a_replaced_worker_are_refused_never_confused(student, failur
     with pytest.raises((WorkerCrashed, StudentTimeout)):
         getattr(old, failure)()
     new = student.modules.Layer(5.0)  # a fresh worker: its first object gets the same number
-    assert object.__getattribute__(new, "_ref").id == object.__getattribute__(old, "_ref").id
+    assert (
+        object.__getattribute__(new, "_grader_ref").id
+        == object.__getattribute__(old, "_grader_ref").id
+    )
     with pytest.raises(BadValue, match="the Layer object this test made is gone: the process"):
         _ = old.scale
     with pytest.raises(BadValue, match="is gone"):

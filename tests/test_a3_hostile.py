@@ -8,8 +8,9 @@ import dataclasses
 import time
 
 import pytest
-from conftest import by_group, graded
-from fixtures.a3_variants import MODULES, SOLUTION, A3Variant, bug
+from conftest import by_group, graded, lost_points
+from fixtures.a1_variants import Variant
+from fixtures.a3_variants import MODULES, SOLUTION, bug
 
 from grader import assignment
 
@@ -120,14 +121,12 @@ def reference_totals(manifest):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_hostile_object(case: A3Variant, manifest, reference_totals, tmp_path):
+def test_hostile_object(case: Variant, manifest, reference_totals, tmp_path):
     started = time.monotonic()
     results = graded(case.write(tmp_path / "submission"), manifest)
     assert time.monotonic() - started < 90
     expected = set(case.affects)
     expected |= {key for key, s in manifest.tests.items() if set(s.depends_on) & expected}
-    totals = by_group(results)
-    lost = {g for g, (score, _) in totals.items() if score < reference_totals[g][0]}
-    failed = [(t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]]
+    lost, failed = lost_points(results, reference_totals)
     assert lost == expected, failed
     assert not expected or any(case.says in output for _, output in failed), (case.says, failed)

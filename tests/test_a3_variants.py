@@ -4,8 +4,9 @@ submissions written differently from the reference keep every point."""
 from __future__ import annotations
 
 import pytest
-from conftest import by_group, graded
-from fixtures.a3_variants import BUGGY, CORRECT, SOLUTION, A3Variant
+from conftest import by_group, graded, lost_points
+from fixtures.a1_variants import Variant
+from fixtures.a3_variants import BUGGY, CORRECT, SOLUTION
 
 from grader import assignment
 
@@ -33,17 +34,15 @@ def test_every_class_has_buggy_variants():
 
 
 @pytest.mark.parametrize("variant", BUGGY, ids=[v.name for v in BUGGY])
-def test_buggy_variant_loses_points_on_its_class_only(variant: A3Variant, tmp_path,
+def test_buggy_variant_loses_points_on_its_class_only(variant: Variant, tmp_path,
                                                       reference_totals):  # fmt: skip
-    results = graded(variant.write(tmp_path / "submission"), "a3")
-    totals = by_group(results)
-    lost = {group for group, (score, _) in totals.items() if score < reference_totals[group][0]}
-    failed = [(t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]]
+    lost, failed = lost_points(graded(variant.write(tmp_path / "submission"), "a3"),
+                               reference_totals)  # fmt: skip
     assert lost == with_dependents(variant.affects), failed
     assert any(variant.says in output for _, output in failed), (variant.says, failed)
 
 
 @pytest.mark.parametrize("variant", CORRECT, ids=[v.name for v in CORRECT])
-def test_correct_variant_gets_full_marks(variant: A3Variant, tmp_path):
+def test_correct_variant_gets_full_marks(variant: Variant, tmp_path):
     results = graded(variant.write(tmp_path / "submission"), "a3")
     assert [(t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]] == []

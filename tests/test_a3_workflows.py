@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from fixtures.a3_variants import BUGGY, SOLUTION
+from test_handout import failed, self_check
 from test_packaging import run_autograder, unpack
 
 from grader import assignment
@@ -27,18 +28,6 @@ def handout(tmp_path_factory) -> Path:
     with zipfile.ZipFile(folder / "a3-handout.zip") as archive:
         archive.extractall(folder)
     return folder / "a3"
-
-
-def self_check(handout: Path, submission: Path, work: Path) -> dict:
-    """``grader check`` in a copy of the handout holding the student's files."""
-    shutil.copytree(handout, work)
-    for path in submission.glob("*.py"):
-        shutil.copy(path, work / path.name)
-    return grade(work, assignment.find(str(work)), only_visible=True).results
-
-
-def failed(results: dict) -> set[str]:
-    return {t["name"] for t in results["tests"] if t["score"] < t["max_score"]}
 
 
 def test_handout_holds_stubs_and_recorded_answers_not_the_solution(handout):
@@ -77,7 +66,7 @@ def test_self_check_verdicts_match_the_real_grade(handout, tmp_path, name):
     variant = next(v for v in BUGGY if v.name == name)
     submission = variant.write(tmp_path / "submission")
     real = grade(submission, assignment.find("a3"), only_visible=True).results
-    checked = self_check(handout, submission, tmp_path / "work")
+    checked = self_check(handout, submission, tmp_path)
     assert failed(checked) == failed(real) != set()
     for test in checked["tests"]:
         assert "could not check your code" not in test["output"], test

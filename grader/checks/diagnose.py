@@ -65,7 +65,7 @@ def _where(name: str, found: np.ndarray, expected: np.ndarray, tolerance: float)
     example = f"for example at index {first} expected {expected[first]:.6g}, got {found[first]:.6g}"
     if count == total:
         return f"{name} is wrong everywhere; {example}."
-    place = _region(wrong)
+    place = _filters(wrong) if name == "dw" else _region(wrong)
     where = f" {place}" if place else ""
     return f"{name} is wrong at {count} of {total} elements{where}; {example}."
 
@@ -85,6 +85,19 @@ def _region(wrong: np.ndarray) -> str | None:
         channels = np.flatnonzero(wrong.any(axis=(0, 2, 3)))
         if len(channels) < wrong.shape[1]:
             return f"(only in channel{'s' * (len(channels) > 1)} {_list(channels)})"
+    return None
+
+
+def _filters(wrong: np.ndarray) -> str | None:
+    """Name the filters of an (F, C, HH, WW) filter gradient where all the wrong elements are
+    (its first axis counts filters, not examples)."""
+    if wrong.ndim != 4:
+        return None
+    for axis, what in ((0, "filter"), (1, "input channel")):
+        others = tuple(a for a in range(4) if a != axis)
+        hit = np.flatnonzero(wrong.any(axis=others))
+        if len(hit) < wrong.shape[axis]:
+            return f"(only in {what}{'s' * (len(hit) > 1)} {_list(hit)})"
     return None
 
 

@@ -39,7 +39,7 @@ def wrap(sandbox: Requester, value: Any) -> Any:
 def unwrap(value: Any) -> Any:
     """``value`` for the worker: every proxy in it replaced by its handle."""
     if type(value) is ObjectProxy:
-        return object.__getattribute__(value, "_ref")
+        return object.__getattribute__(value, "_grader_ref")
     if type(value) in (tuple, list):
         return type(value)(unwrap(v) for v in value)
     if type(value) is dict:
@@ -57,37 +57,39 @@ def traced(sandbox: Requester, result: CallResult) -> CallResult:
 class ObjectProxy:
     """A student object in the worker. Attribute reads, writes and method calls are requests;
     names starting with a double underscore are never sent (copy, numpy and pytest probe
-    them)."""
+    them), and the proxy's own names start with ``_grader`` so as not to hide the student's."""
 
-    __slots__ = ("_ref", "_sandbox")
+    __slots__ = ("_grader_ref", "_grader_sandbox")
 
     def __init__(self, sandbox: Requester, ref: Ref) -> None:
-        object.__setattr__(self, "_sandbox", sandbox)
-        object.__setattr__(self, "_ref", ref)
+        object.__setattr__(self, "_grader_sandbox", sandbox)
+        object.__setattr__(self, "_grader_ref", ref)
 
     @property
-    def type_name(self) -> str:
+    def _grader_type(self) -> str:
         """The student class's name, for messages."""
-        return object.__getattribute__(self, "_ref").type_name
+        return object.__getattribute__(self, "_grader_ref").type_name
 
-    def _send(self, op: str, name: str, what: str, **fields: Any) -> dict[str, Any]:
-        ref = object.__getattribute__(self, "_ref")
+    def _grader_send(self, op: str, name: str, what: str, **fields: Any) -> dict[str, Any]:
+        ref = object.__getattribute__(self, "_grader_ref")
         request = {"op": op, "object": ref, "name": name, "function": what, **fields}
-        return object.__getattribute__(self, "_sandbox").request(request)
+        return object.__getattribute__(self, "_grader_sandbox").request(request)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        reply = self._send("getattr", name, f"reading {self.type_name}.{name}")
+        reply = self._grader_send("getattr", name, f"reading {self._grader_type}.{name}")
         if reply.get("method"):
             return MethodProxy(self, name)
-        return wrap(object.__getattribute__(self, "_sandbox"), reply.get("value"))
+        return wrap(object.__getattribute__(self, "_grader_sandbox"), reply.get("value"))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        self._send("setattr", name, f"setting {self.type_name}.{name}", value=unwrap(value))
+        self._grader_send(
+            "setattr", name, f"setting {self._grader_type}.{name}", value=unwrap(value)
+        )
 
     def __repr__(self) -> str:
-        return repr(object.__getattribute__(self, "_ref"))
+        return repr(object.__getattribute__(self, "_grader_ref"))
 
 
 class MethodProxy:
@@ -99,14 +101,14 @@ class MethodProxy:
 
     @property
     def qualified(self) -> str:
-        return f"{self._owner.type_name}.{self.__name__}"
+        return f"{self._owner._grader_type}.{self.__name__}"
 
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any], return_args: bool) -> CallResult:
-        reply = self._owner._send(
+        reply = self._owner._grader_send(
             "method", self.__name__, self.qualified, args=unwrap(tuple(args)),
             kwargs=unwrap(dict(kwargs)), return_args=return_args,
         )  # fmt: skip
-        sandbox = object.__getattribute__(self._owner, "_sandbox")
+        sandbox = object.__getattribute__(self._owner, "_grader_sandbox")
         return traced(
             sandbox, CallResult(reply.get("value"), reply.get("args"), reply.get("kwargs"))
         )
@@ -124,7 +126,7 @@ class MethodProxy:
     ) -> list[float]:  # fmt: skip
         """``sum(method(*args)[output] * weights)`` with argument ``vary`` (a position) or
         attribute ``vary`` (a name; restored afterwards) set to each point in turn."""
-        reply = self._owner._send(
+        reply = self._owner._grader_send(
             "method_objective", self.__name__, self.qualified, args=unwrap(tuple(args)),
             vary=vary, points=list(points), output=output, weights=weights,
         )  # fmt: skip

@@ -195,13 +195,13 @@ def serve(worker: Worker, read_fd: int, write_fd: int, unreadable: list[str] | N
     ready, and which folders of the grader's Python its user cannot read (if any)."""
     ready = {"ok": True, "ready": True, "unreadable": list(unreadable or [])}
     channel.send(write_fd, codec.encode(ready))
+    handlers = {"objective": worker.objective, **handles.requests(worker)}
     while True:
         try:
             request = codec.decode(channel.recv(read_fd))
         except channel.ChannelClosed:
             return
         try:
-            handlers = {"objective": worker.objective, **handles.requests(worker)}
             handler = handlers.get(request.get("op"), worker.call)
             payload = codec.encode(handler(request), keep=worker.keep)
         except codec.CodecError as exc:
