@@ -63,9 +63,9 @@ def test_self_check_of_the_stubs_and_of_the_reference(handout, tmp_path):
     assert stubs["tests"] and all(t["score"] == 0 for t in stubs["tests"])
     reference = self_check(handout, SOLUTION, tmp_path / "reference")
     assert failed(reference) == set()
-    # 19 hidden tests, and the 4 visible ones whose inputs are fixed (no secret seed changes
+    # 28 hidden tests, and the 4 visible ones whose inputs are fixed (no secret seed changes
     # them, so their recorded answers would be the real grade's): withheld from the handout
-    assert "23 more tests (worth 21.8333 points) will run after you submit" in reference["output"]
+    assert "32 more tests (worth 26.1667 points) will run after you submit" in reference["output"]
 
 
 def score(results: dict) -> float:
