@@ -155,10 +155,7 @@ def _grade(
         plugin.results["output"] = "\n".join([*notes, plugin.results["output"]])
     ran = {meta.function for meta in plugin.meta.values() if meta not in plugin.left_out}
     hidden = {meta.function for meta in plugin.left_out} - ran  # every case of them hidden
-    return GradingRun(
-        plugin.results, plugin.staff_errors, log.getvalue(), hidden,
-        isolation,
-    )  # fmt: skip
+    return GradingRun(plugin.results, plugin.staff_errors, log.getvalue(), hidden, isolation)
 
 
 def _private_copy(manifest: Manifest, staff: Path) -> Manifest:

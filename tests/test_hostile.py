@@ -63,7 +63,7 @@ def test_hostile_submission(case: Case, manifest, reference_totals, tmp_path, mo
     assert "hunter2" not in json.dumps(results)
     assert len(json.dumps(results)) < 1_000_000
     assert leftover_processes(case) == []
-    assert leftover_files() == []
+    assert leftover_files(canary) == []
     assert not (canary / "daemon-was-here").exists()
 
 

@@ -49,6 +49,13 @@ def isolation_of(mode: str) -> Isolation:
     return Isolation(**json.loads(done.stdout))
 
 
+def skip_plain_user_without(namespace: str, mode: str, reason: str) -> None:
+    """Skip the plain user's mode where this machine gives it no ``namespace`` (pid_ns,
+    mount_ns): the README lists what then does not hold."""
+    if mode == "plain user" and not getattr(isolation_of(mode), namespace):
+        pytest.skip(f"as a plain user without {namespace}: {reason}")
+
+
 def _as(mode: str, command: list[str]) -> list[str]:
     if mode == "plain user" and ROOT:
         return ["setpriv", f"--reuid={PLAIN_UID}", f"--regid={PLAIN_UID}", "--clear-groups", "--",
@@ -108,13 +115,12 @@ def assert_nothing_left(workspace: Path) -> None:
     """No process of this test's gradings (their command lines name the workspace), no
     file an attack left in the shared folders."""
     assert iso.processes_sleeping(str(workspace)) == []
-    assert iso.processes_sleeping("29.123") == []
-    assert leftover_files() == []
+    assert iso.processes_sleeping(iso.sleep_marker(workspace)) == []
+    assert leftover_files(workspace) == []
 
 
 def test_the_fork_server_is_out_of_reach(mode, workspace):
-    if mode == "plain user" and not isolation_of(mode).pid_ns:
-        pytest.skip("as a plain user without a PID namespace, student code can stop the grader")
+    skip_plain_user_without("pid_ns", mode, "student code can stop the grader")
     results, _, seconds = grade(mode, workspace, iso.STOPS_THE_FORK_SERVER)
     assert_honest_kept(results)  # test_f ran after the attack, from the same fork server
     assert seconds < 60
@@ -130,8 +136,7 @@ def test_student_code_holds_no_descriptor_of_the_graders(mode, workspace):
 
 
 def test_staff_files_are_unreadable(mode, workspace):
-    if mode == "plain user" and not isolation_of(mode).mount_ns:
-        pytest.skip("as a plain user without a mount namespace, the user's files are readable")
+    skip_plain_user_without("mount_ns", mode, "the user's files are readable")
     metadata = workspace / "submission_metadata.json"
     metadata.write_text('{"previous_submissions": "metadata-secret"}')
     metadata.chmod(0o644)
@@ -147,8 +152,7 @@ def test_staff_files_are_unreadable(mode, workspace):
 
 
 def test_hidden_inputs_never_reach_later_visible_tests(mode, workspace):
-    if mode == "plain user" and not isolation_of(mode).mount_ns:
-        pytest.skip("as a plain user without a mount namespace, /tmp is shared with the grader")
+    skip_plain_user_without("mount_ns", mode, "/tmp is shared with the grader")
     results, _, _ = grade(mode, workspace, iso.LEAKS_HIDDEN_INPUTS)
     visible = [t for t in results["tests"] if t.get("visibility", "visible") == "visible"]
     assert len(visible) == 5
@@ -160,8 +164,7 @@ def test_hidden_inputs_never_reach_later_visible_tests(mode, workspace):
 
 
 def test_a_batch_neighbour_can_neither_kill_nor_read_the_others(mode, workspace):
-    if mode == "plain user" and not isolation_of(mode).pid_ns:
-        pytest.skip("as a plain user without a PID namespace, gradings share one identity")
+    skip_plain_user_without("pid_ns", mode, "gradings share one identity")
     submissions = workspace / "submissions"
     for number in range(3):
         iso.write_submission(submissions / f"honest-{number}", neighbour=number)
@@ -180,13 +183,10 @@ def test_a_batch_neighbour_can_neither_kill_nor_read_the_others(mode, workspace)
 
 
 def test_nothing_outlives_the_grading(mode, workspace):
-    if mode == "plain user" and not isolation_of(mode).mount_ns:
-        pytest.skip("as a plain user without a mount namespace, files in /tmp cannot be told "
-                    "from the grader's own")  # fmt: skip
+    skip_plain_user_without("mount_ns", mode, "files in /tmp are not told from the grader's")
     results, _, _ = grade(mode, workspace, iso.LEAVES_THINGS_BEHIND)
     assert sum(t["score"] for t in results["tests"]) == iso.TOTAL, results["tests"]
     assert_nothing_left(workspace)
-    assert list(Path("/tmp").glob("grader-scratch-*/home/hostile-leftover-*")) == []
 
 
 def test_a_flood_of_references_is_refused_quickly_and_in_little_memory(workspace):

@@ -21,8 +21,8 @@ from grader.sandbox.errors import ERROR_KINDS, BadValue, StudentTimeout, WorkerC
 from grader.sandbox.output import OutputCapture
 from grader.sandbox.user import SandboxUser, SandboxUserError, kill_until_gone
 
-#: Seconds a fresh worker (or the fork server) gets to say it is ready, at most: never more than
-#: the time left to the call (the run, for the fork server) that needs it.
+#: Seconds a fresh worker (or the fork server) gets to say it is ready; once student code has
+#: run, never more than the time left to the run.
 STARTUP_TIMEOUT = 60.0
 #: Seconds to kill student processes and collect the worker's exit status after a call.
 KILL_TIMEOUT = 5.0
@@ -96,21 +96,20 @@ class Worker:
         self._output: OutputCapture | None = None
         self._to_worker = self._from_worker = -1
         self._printed = ""
+        self._student_ran = False
 
     @property
     def alive(self) -> bool:
         return self._pid is not None
 
-    def start(self, limit: TimeLimit | None = None, deadline: float | None = None) -> None:
-        """Fork a fresh worker from the fork server (started first if needed, by the end of
-        the run at the latest) and wait until it is ready, by ``deadline`` (default: ``limit``
-        from now); it imports no student code until a call needs it."""
-        limit = limit or TimeLimit(STARTUP_TIMEOUT, "the time limit to start")
+    def start(self) -> None:
+        """Fork a fresh worker from the fork server (started first if needed) and wait until
+        it is ready; it imports no student code until a call needs it. Starting is not a
+        call's time, but once student code has run, it must end with the run."""
         self._ensure_zygote()
-        if deadline is None:
-            deadline = time.monotonic() + min(limit.seconds, STARTUP_TIMEOUT)
+        deadline = self._startup_deadline()
         if deadline <= time.monotonic():
-            raise StudentTimeout(f"no time was left to run your code ({limit.reason})")
+            raise StudentTimeout("no time was left to run your code (the whole run's time)")
         assert self._control is not None
         ours_read, theirs_write = os.pipe()
         theirs_read, ours_write = os.pipe()
@@ -128,7 +127,8 @@ class Worker:
                 os.close(fd)
         self._output = OutputCapture(output_read)
         self._to_worker, self._from_worker = ours_write, ours_read
-        ready = self._exchange(None, limit, "your code", deadline)
+        startup = TimeLimit(deadline - time.monotonic(), "the time limit to start")
+        ready = self._exchange(None, startup, "your code", deadline)
         if ready.get("unreadable"):
             raise SandboxUserError(_unreachable_message(self.user, ready["unreadable"]))
 
@@ -143,8 +143,13 @@ class Worker:
 
     def _ensure_zygote(self) -> None:
         if self._zygote is None or self._zygote.poll() is not None:
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            self._start_zygote(min(deadline, self.run_deadline or deadline))
+            self._start_zygote(self._startup_deadline())
+
+    def _startup_deadline(self) -> float:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        if self._student_ran and self.run_deadline is not None:
+            return min(deadline, self.run_deadline)
+        return deadline
 
     def _start_zygote(self, deadline: float) -> None:
         """The fork server: a process with Python and numpy loaded that forks workers; it
@@ -252,15 +257,12 @@ class Worker:
         return text
 
     def _request(self, request: dict[str, Any], limit: TimeLimit | None) -> dict[str, Any]:
-        """Send a request (starting the worker if needed, within the same limit); a failure
-        reply raises."""
+        """Send a request (starting the worker if needed); a failure reply raises."""
         limit = limit or TimeLimit(self.limits.call_timeout)
         if not self.alive:
-            self._ensure_zygote()  # not part of the call's time
-        deadline = time.monotonic() + max(limit.seconds, 0.0)
-        if not self.alive:
-            self.start(limit, deadline)
-        reply = self._exchange(request, limit, request["function"], deadline)
+            self.start()
+        self._student_ran = True
+        reply = self._exchange(request, limit, request["function"])
         if not reply.get("ok"):
             error = ERROR_KINDS.get(reply.get("kind"), WorkerCrashed)
             raise error(_join(reply.get("message"), reply.get("details")))
