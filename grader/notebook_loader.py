@@ -49,6 +49,8 @@ class _Unavailable:
         raise object.__getattribute__(self, "_error")
 
     def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__"):  # probes such as hasattr(f, "__wrapped__") stay quiet
+            raise AttributeError(attribute)
         raise object.__getattribute__(self, "_error")
 
 
