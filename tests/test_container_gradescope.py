@@ -209,7 +209,7 @@ def test_a1_hostile_submission_still_gets_valid_results(a1, tmp_path):
         assert case.says in outputs, case.name
 
 
-A2_HOSTILE = """
+A2_KILLS_AND_HANGS = """
 
 _build_model = build_model
 
@@ -227,19 +227,30 @@ def train_step(model, optimizer, x, y):
     import time
     time.sleep(600)
 """
+#: More than the container's memory and less than a2's address-space limit (4096 MB): the
+#: kernel's OOM killer, not the limit, must stop it, and the grader must survive it.
+A2_MEMORY_BOMB = """
+
+def build_model(input_shape, num_classes):
+    return torch.ones(2 * 1024, 1024, 256)  # 2 GB, written
+"""
 
 
-def test_a2_hostile_submission_still_gets_valid_results(a2, tmp_path):
+@pytest.mark.parametrize(
+    "code, lost, says",
+    [(A2_KILLS_AND_HANGS, "training", "did not finish within"),
+     (A2_MEMORY_BOMB, "build_model", "killed by signal SIGKILL")],
+    ids=["kills its parent and hangs", "memory bomb"],
+)  # fmt: skip
+def test_a2_hostile_submission_still_gets_valid_results(code, lost, says, a2, tmp_path):
     folder = tmp_path / "submission"
     shutil.copytree(ROOT / "solutions" / "a2", folder)
     with (folder / "model.py").open("a") as handle:
-        handle.write(A2_HOSTILE)
+        handle.write(code)
     document, _ = a2.grade(folder, tmp_path)
-    training = [t for t in document["tests"] if t["name"].startswith("training")]
-    assert training and all(t["score"] == 0 for t in training), training
-    assert any("did not finish within" in t.get("output", "") for t in training), [
-        t.get("output") for t in training
-    ]
+    failed = [t for t in document["tests"] if t["name"].startswith(lost)]
+    assert failed and all(t["score"] == 0 for t in failed), failed
+    assert any(says in t.get("output", "") for t in failed), [t.get("output") for t in failed]
 
 
 @pytest.mark.parametrize(
