@@ -87,6 +87,11 @@ class Liar:
         return np.full(3, 7.0)
 
 
+class Recursing:
+    def __getattr__(self, name):
+        return getattr(self, "_" + name)
+
+
 class Flaky:
     def __init__(self):
         self.reads = 0
@@ -202,6 +207,14 @@ def test_a_lying_getattr_gives_what_it_gives_and_its_errors_are_the_students(stu
     np.testing.assert_array_equal(liar.anything, np.full(3, 7.0))
     with pytest.raises(StudentRaised, match=r"reading Liar\.dx raised KeyError"):
         _ = liar.dx
+
+
+def test_an_object_whose_getattr_recurses_is_kept_without_running_it(student):
+    obj = student.modules.Recursing()  # keeping it must not probe the instance (__array__)
+    assert repr(obj) == "<student object of type Recursing>"
+    with pytest.raises(StudentRaised, match="RecursionError"):
+        _ = obj.anything
+    assert student.modules.Layer(1.0).scale == 1.0
 
 
 def test_a_weight_that_changes_on_every_read_is_named(student):

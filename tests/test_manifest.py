@@ -76,7 +76,7 @@ def test_assignment_lookup_by_name_path_or_failure(tmp_path):
     assert assignment.find("a1").name == "a1"
     write(tmp_path, GOOD)
     assert assignment.find(str(tmp_path)).name == "demo"
-    with pytest.raises(assignment.AssignmentNotFound, match=r"no assignment 'zz'.*\(a1, a2\)"):
+    with pytest.raises(assignment.AssignmentNotFound, match=r"no assignment 'zz'.*\(a1, a2, a3\)"):
         assignment.find("zz")
 
 

@@ -49,9 +49,7 @@ class Worker:
         kind = type(value).__name__
         if isinstance(value, np.ndarray):
             kind += " (a subclass of numpy.ndarray: return a plain array)"
-        elif hasattr(
-            type(value), "__array__"
-        ):  # never the instance: its __getattr__ is student code
+        elif hasattr(type(value), "__array__"):  # not the instance: its __getattr__ is student code
             kind += " (not a numpy array: return a plain array)"
         ref = codec.Ref(len(self.objects) + 1, kind, self.token)
         self.objects[ref.id] = value
