@@ -184,6 +184,19 @@ def test_the_stubs_get_zero_saying_not_implemented(name, request, tmp_path):
     assert said, [t.get("output") for t in document["tests"]]
 
 
+def test_a_private_submission_folder_is_graded_and_left_as_it_was(a1, tmp_path):
+    """The container's root is no host user (its own user ids): it grades a copy of a folder
+    that only the host's root can read, and the folder stays as it was."""
+    folder = tmp_path / "submission"
+    shutil.copytree(SOLUTION, folder)
+    for path in [*folder.iterdir(), folder]:
+        path.chmod(0o700)
+    modes = {path: path.stat().st_mode for path in [*folder.iterdir(), folder]}
+    document, done = a1.grade(folder, tmp_path, METADATA)
+    assert done.returncode == 0 and total(document)[0] == pytest.approx(total(document)[1])
+    assert {path: path.stat().st_mode for path in modes} == modes
+
+
 #: a1: killing the parent (the fork server) and the grandparent (the grader), sleeping,
 #: spinning and allocating, all in one submission.
 A1_HOSTILE = ["kills the fork server", "kills the grader", "sleep", "infinite loop", "memory bomb"]
