@@ -281,3 +281,28 @@ def test_an_acl_closes_files_to_one_uid_only_and_goes_away(workspace):
     acl.allow(denied, 64999, workspace / "lock")
     assert reads(64999, folder / "tests" / "secret.py") and reads(64999, single)
     assert [p for p in (folder, single) if "system.posix_acl_access" in os.listxattr(p)] == []
+
+
+def test_nothing_outlives_a_grader_that_is_killed(workspace):
+    """The fork server ends when the grader's end of its socket closes, and takes the PID
+    namespace's first process and every worker with it."""
+    submission = iso.write_submission(workspace / "submission")
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from grader.sandbox.client import Limits\n"
+        "from grader.sandbox.proxy import Sandbox\n"
+        f"sandbox = Sandbox(Path({str(submission)!r}), ['layers'], Limits())\n"
+        "sandbox.check_start()\n"
+        "print('started', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    grader = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert grader.stdout.readline().strip() == "started"
+    assert iso.processes_sleeping(str(submission)) != []  # the fork server, named by its folder
+    grader.kill()
+    grader.wait()
+    deadline = time.monotonic() + 10
+    while iso.processes_sleeping(str(submission)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert iso.processes_sleeping(str(submission)) == []

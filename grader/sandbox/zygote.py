@@ -109,6 +109,7 @@ def _start_init() -> None:
     kernel kills every process left in the namespace."""
     if os.fork() != 0:
         return
+    isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)  # ends with the fork server
     os.closerange(3, 1 << 16)
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
     while True:
