@@ -152,15 +152,15 @@ def _update(arg: Any, after: Any) -> None:
 
 def keep_seeded(public: Path, record_other: Callable[[Path], object]) -> list[str]:
     """Reduce the recording in ``public`` (inputs seeded from test ids) to the tests whose
-    every call differs when ``record_other(folder)`` records the same tests with inputs from
-    another seed; returns the tests withheld."""
+    every answering call differs when ``record_other(folder)`` records the same tests with
+    inputs from another seed; returns the tests withheld."""
     recording = _read(public)
     if not recording["calls"]:
         return []
     with tempfile.TemporaryDirectory(prefix="grader-other-seed-") as other:
         record_other(Path(other))
         keys = set(_read(Path(other))["calls"])
-    fixed = [key for key in recording["calls"] if key in keys]
+    fixed = [key for key, entry in recording["calls"].items() if key in keys and _reveals(entry)]
     withheld = sorted({test for key in fixed for test in recording["tests"].get(key, [])})
     calls = {
         key: entry
@@ -169,6 +169,21 @@ def keep_seeded(public: Path, record_other: Callable[[Path], object]) -> list[st
     }
     _write(public, {"calls": calls, "tests": {}, "withheld": withheld})
     return withheld
+
+
+def _reveals(entry: dict[str, Any]) -> bool:
+    """Whether a recorded answer holds numbers a test grades against. An object built from
+    fixed arguments, or whether an attribute is a method, is the same for every seed and says
+    nothing about the answers, so it withholds no test."""
+    return _holds_numbers(entry.get("value")) or _holds_numbers(entry.get("args"))
+
+
+def _holds_numbers(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_numbers(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_numbers(item) for item in value)
+    return isinstance(value, np.ndarray | np.generic | int | float | complex)
 
 
 def _write(folder: Path, recording: dict[str, Any]) -> None:

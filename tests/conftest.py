@@ -50,6 +50,13 @@ def lost_points(
 
 
 @pytest.fixture
+def readable(tmp_path: Path) -> None:
+    """For tests that start a Sandbox on ``tmp_path`` themselves: as root, student code runs
+    under a uid of its own, which must be able to read the submission there."""
+    tmp_path.chmod(0o755)
+
+
+@pytest.fixture
 def solution_copy(tmp_path: Path):
     """``solution_copy({"layers.py": [(old, new)]})``: the reference with textual edits."""
 

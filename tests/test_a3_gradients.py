@@ -15,6 +15,9 @@ from grader.reference import Reference
 from grader.sandbox.client import Limits
 from grader.sandbox.proxy import Sandbox, Student
 
+#: Student code runs under another uid as root: it must be able to read the submission.
+pytestmark = pytest.mark.usefixtures("readable")
+
 STUDENT = """
 import numpy as np
 from reference_modules import Conv2D as _Conv2D, Linear as _Linear

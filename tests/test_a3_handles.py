@@ -23,6 +23,9 @@ from grader.sandbox.errors import (
 from grader.sandbox.objects import MethodProxy, ObjectProxy
 from grader.sandbox.proxy import Sandbox, Student
 
+#: Student code runs under another uid as root: it must be able to read the submission.
+pytestmark = pytest.mark.usefixtures("readable")
+
 MODULES = """
 import os
 import threading

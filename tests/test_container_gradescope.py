@@ -151,6 +151,11 @@ def a2(base, wheelhouse, tmp_path_factory) -> Zip:
     return Zip("a2", tmp_path_factory.mktemp("a2"), base, wheelhouse)
 
 
+@pytest.fixture(scope="session")
+def a3(base, tmp_path_factory) -> Zip:
+    return Zip("a3", tmp_path_factory.mktemp("a3"), base, None)
+
+
 def stubs(name: str, folder: Path) -> Path:
     """The files a student downloads, unchanged."""
     folder.mkdir()
@@ -164,7 +169,7 @@ def total(document: dict) -> tuple[float, float]:
             sum(t["max_score"] for t in document["tests"]))  # fmt: skip
 
 
-@pytest.mark.parametrize("name", ["a1", "a2"])
+@pytest.mark.parametrize("name", ["a1", "a2", "a3"])
 def test_the_reference_gets_full_marks(name, request, tmp_path):
     built: Zip = request.getfixturevalue(name)
     document, done = built.grade(ROOT / "solutions" / name, tmp_path, METADATA)
@@ -174,7 +179,7 @@ def test_the_reference_gets_full_marks(name, request, tmp_path):
     assert all(t["status"] == "passed" for t in document["tests"])
 
 
-@pytest.mark.parametrize("name", ["a1", "a2"])
+@pytest.mark.parametrize("name", ["a1", "a2", "a3"])
 def test_the_stubs_get_zero_saying_not_implemented(name, request, tmp_path):
     built: Zip = request.getfixturevalue(name)
     document, done = built.grade(stubs(name, tmp_path / "submission"), tmp_path)  # no metadata

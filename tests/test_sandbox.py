@@ -21,6 +21,9 @@ from grader.sandbox.errors import (
 )
 from grader.sandbox.proxy import Sandbox, Student
 
+#: Student code runs under another uid as root: it must be able to read the submission.
+pytestmark = pytest.mark.usefixtures("readable")
+
 LAYERS = """
 import numpy as np
 calls = 0
@@ -80,12 +83,6 @@ class Noisy(Exception):
 def noisy():
     raise Noisy()
 """
-
-
-@pytest.fixture(autouse=True)
-def readable(tmp_path: Path):
-    """Student code runs under another uid as root: let it read the submission."""
-    tmp_path.chmod(0o755)
 
 
 @pytest.fixture
