@@ -72,9 +72,10 @@ def mode(request) -> str:
 
 @pytest.fixture
 def workspace():
-    """A folder every user may use (the plain user's grader writes there); removed after."""
+    """A folder every user may use (the plain user's grader writes there), sticky like /tmp so
+    that no one renames another's entries; removed after."""
     folder = Path(tempfile.mkdtemp(prefix="isolation-", dir="/tmp"))
-    folder.chmod(0o777)
+    folder.chmod(0o1777)
     (folder / "home").mkdir()
     (folder / "home").chmod(0o777)
     iso.write_assignment(folder / "assignment")
@@ -99,7 +100,9 @@ def grade(mode: str, workspace: Path, attack: str, env: dict[str, str] | None = 
     submission = iso.write_submission(workspace / "submission", attack)
     out = workspace / "out"
     out.mkdir()
-    out.chmod(0o777)
+    # As root, results go where only root can write (the grader refuses any other folder);
+    # the plain user's grader writes in a folder of the shared workspace.
+    out.chmod(0o777 if mode == "plain user" else 0o700)
     arguments = ["grade", str(submission), "-a", str(workspace / "assignment"), "-o",
                  str(out / "results.json")]  # fmt: skip
     done, seconds = run(mode, workspace, *arguments, env=env)
