@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from grader.assignment import BUNDLED, tests_folder
-from grader.manifest import Manifest, ManifestError
+from grader.manifest import Manifest
 from grader.recording import RecordingReference
 from grader.reporting.plugin import GradingPlugin
 from grader.sandbox.client import Limits
@@ -138,9 +138,8 @@ def _grade(
             sandbox.close()
             _forget_test_modules(manifest.folder)
     if plugin.manifest_error is not None:  # it names the private copy: name the original
-        raise ManifestError(
-            str(plugin.manifest_error).replace(str(manifest.path), str(original.path))
-        )
+        error = plugin.manifest_error
+        raise type(error)(str(error).replace(str(manifest.folder), str(original.folder)))
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or not plugin.results:
         raise GradingError(f"pytest could not run the tests of {manifest.name}", log.getvalue())
     if record is not None and isinstance(plugin.reference_solution, RecordingReference):
