@@ -17,14 +17,14 @@ from grader.manifest import Manifest
 from grader.packaging import autograder_zip, handout
 from grader.reporting.writer import UnsafeOutput, check_destination
 from grader.runner import MISUSE, grade_to_file
-from grader.sandbox.user import SandboxUser
+from grader.sandbox.user import student_uids
 from grader.submission import SubmissionError
 
 
 def _grade(args: argparse.Namespace, console: Console) -> int:
     output = Path(args.output) if args.output else None
     if output is not None:
-        check_destination(output, SandboxUser.for_this_process())
+        check_destination(output, student_uids())
     return grade_to_file(
         Path(args.submission), lambda: assignment.find(args.assignment), output, console
     )

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from grader.reporting.caps import bounded
-from grader.sandbox.user import SandboxUser
 
 
 def write_results(results: dict[str, Any], path: Path) -> None:
@@ -37,32 +36,33 @@ class UnsafeOutput(ValueError):
     """The results path lies where student code could write (and so plant a folder there)."""
 
 
-def check_destination(path: Path, user: SandboxUser) -> None:
-    """Refuse a results path that student code, running as ``user``, could take over first: one
-    in a folder that user can write, or under a folder in which it could replace the next
-    one. Without dropped privileges student code runs as the grader's user and nothing is
-    private from it (see the README); ``write_results`` then at least moves aside whatever was
-    planted at the path."""
-    if user.uid is None or user.gid is None:
+def check_destination(path: Path, student_uids: range | None) -> None:
+    """Refuse a results path that student code, running as any of ``student_uids`` (each also
+    its gid), could take over first: one in a folder such a uid can write, or under a folder in
+    which it could replace the next one. Without dropped privileges (``None``) student code runs
+    as the grader's user and nothing is private from it (see the README); ``write_results``
+    then at least moves aside whatever was planted at the path."""
+    if student_uids is None:
         return
     path = Path(os.path.abspath(path))
     child, folder = path, path.parent
     while True:
         if folder.exists():
             info = folder.stat()
-            writable = info.st_uid == user.uid or info.st_mode & (
-                0o020 if info.st_gid == user.gid else 0o002
+            writable = info.st_uid in student_uids or info.st_mode & (
+                0o020 if info.st_gid in student_uids else 0o002
             )
             sticky = (
                 info.st_mode & stat.S_ISVTX
                 and child.exists()
-                and (child.lstat().st_uid != user.uid)
+                and child.lstat().st_uid not in student_uids
             )
             if writable and (child == path or not sticky):
+                first, last = student_uids[0], student_uids[-1]
                 raise UnsafeOutput(
-                    f"{path}: student code (running as {user.name}) can write in {folder}, so it "
-                    "could plant a folder or a link in the way of the results; write them in a "
-                    "folder only this user can write"
+                    f"{path}: student code (running as a uid of {first}-{last}) can write in "
+                    f"{folder}, so it could plant a folder or a link in the way of the results; "
+                    "write them in a folder only this user can write"
                 )
         if folder.parent == folder:
             return
