@@ -12,13 +12,11 @@
 #   GRADER_VENV             the venv (default /opt/grader-venv; run_autograder reads the same)
 #   GRADER_PIP_EXTRA_INDEX  extra index for the packages (default: PyTorch's CPU wheels, as
 #                           Gradescope has no GPU; set it empty for PyPI's CUDA builds of torch)
-#   GRADER_SANDBOX_USER     the unprivileged user of student code (default nobody)
 # pip's own variables (PIP_INDEX_URL, PIP_FIND_LINKS, PIP_CONSTRAINT...) apply as usual.
 set -euo pipefail
 SOURCE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VENV="${GRADER_VENV:-/opt/grader-venv}"
 EXTRA_INDEX="${GRADER_PIP_EXTRA_INDEX-https://download.pytorch.org/whl/cpu}"
-SANDBOX_USER="${GRADER_SANDBOX_USER:-nobody}"
 PIP_RELEASE=26.3
 STAGE="${1:-all}"
 PY="$VENV/bin/python"
@@ -58,14 +56,14 @@ install_grader() {
     # From / so that the folder grader/ beside this script cannot stand in for the installed one.
     (cd / && "$PY" -c 'import grader') \
         || fail "the grader did not install into $VENV (see pip's output above)"
-    id "$SANDBOX_USER" >/dev/null \
-        || fail "no user $SANDBOX_USER to run student code: create one or set GRADER_SANDBOX_USER"
-    # Student code runs as that user with this venv's Python: it must be able to start it.
-    "$PY" - "$SANDBOX_USER" <<'CHECK' || fail "user $SANDBOX_USER cannot run the grader's worker with $PY"
-import pwd, subprocess, sys
-user = pwd.getpwnam(sys.argv[1])
+    # Student code runs under a uid of its own (GRADER_UID_RANGE; no account needed) with this
+    # venv's Python: such a uid must be able to start it.
+    "$PY" - <<'CHECK' || fail "a grading's uid cannot run the grader's worker with $PY"
+import subprocess, sys
+from grader.sandbox.user import student_uids
+uid = student_uids()[0]
 subprocess.run([sys.executable, "-I", "-c", "import numpy, grader.sandbox.zygote"], cwd="/",
-               user=user.pw_uid, group=user.pw_gid, extra_groups=[], check=True)
+               user=uid, group=uid, extra_groups=[], check=True)
 CHECK
 }
 
