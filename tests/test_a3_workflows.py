@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from fixtures.a3_variants import BUGGY, SOLUTION
-from test_handout import failed, self_check
+from test_handout import build_handout, failed, self_check
 from test_packaging import run_autograder, unpack
 
 from grader import assignment
@@ -23,11 +23,7 @@ from grader.grading import grade
 
 @pytest.fixture(scope="module")
 def handout(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("handout")
-    assert main(["handout", "-a", "a3", "-o", str(folder / "a3-handout.zip")]) == 0
-    with zipfile.ZipFile(folder / "a3-handout.zip") as archive:
-        archive.extractall(folder)
-    return folder / "a3"
+    return build_handout(tmp_path_factory, "a3")
 
 
 def test_handout_holds_stubs_and_recorded_answers_not_the_solution(handout):

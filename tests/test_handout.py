@@ -22,13 +22,18 @@ from grader.grading import grade
 from grader.recording import RECORDING_NAME, ReplayReference
 
 
+def build_handout(tmp_path_factory, name: str) -> Path:
+    """The handout of bundled assignment ``name``, built and unzipped as a student gets it."""
+    folder = tmp_path_factory.mktemp("handout")
+    assert main(["handout", "-a", name, "-o", str(folder / f"{name}-handout.zip")]) == 0
+    with zipfile.ZipFile(folder / f"{name}-handout.zip") as archive:
+        archive.extractall(folder)
+    return folder / name
+
+
 @pytest.fixture(scope="module")
 def handout(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("handout")
-    assert main(["handout", "-a", "a1", "-o", str(folder / "a1-handout.zip")]) == 0
-    with zipfile.ZipFile(folder / "a1-handout.zip") as archive:
-        archive.extractall(folder)
-    return folder / "a1"
+    return build_handout(tmp_path_factory, "a1")
 
 
 def test_handout_holds_no_solution_code(handout):
