@@ -7,6 +7,7 @@ import csv
 import importlib.util
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -182,6 +183,7 @@ def test_a_grading_process_that_dies_is_retried_then_recorded_as_failed(tmp_path
         "dies: failed: the grading process was killed by SIGKILL on each of 3 attempts" in printed
     )
     assert record(out, "dies")["attempts"] == 3
+    assert record(out, "dies")["node"] == platform.node()  # it died here, on this machine
     assert record(out, "once")["attempts"] == 2
     table = {r["submission"]: r for r in rows(out)}
     assert table["dies"]["status"].startswith("failed: the grading process was killed")

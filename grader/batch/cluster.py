@@ -148,7 +148,12 @@ def _outcome(ray: Any, ref: Any, made_with: Fingerprint) -> dict[str, Any]:
     except ray.exceptions.RayError as exc:  # the worker or its node died on every attempt
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         why = f"the grading process died on each of {MAX_ATTEMPTS} attempts"
-        return failed_grade(f"{why} ({type(exc).__name__}: {reason})", made_with, MAX_ATTEMPTS)
+        return failed_grade(
+            f"{why} ({type(exc).__name__}: {reason})",
+            made_with,
+            MAX_ATTEMPTS,
+            on_this_machine=False,
+        )
 
 
 def _cancel(ray: Any, refs: list[Any]) -> None:

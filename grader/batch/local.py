@@ -89,9 +89,10 @@ def grade_all(jobs: list[Submission], manifest: Manifest, made_with: Fingerprint
                     if attempts[job.id] < MAX_ATTEMPTS:
                         pending.appendleft(job)
                     else:
-                        reason = f"the grading process {_death(slot.process.exitcode)}"
-                        done(job, failed_grade(f"{reason} on each of {MAX_ATTEMPTS} attempts",
-                                               made_with, attempts[job.id]))  # fmt: skip
+                        died = f"the grading process {_death(slot.process.exitcode)}"
+                        reason = f"{died} on each of {MAX_ATTEMPTS} attempts"
+                        failed = failed_grade(reason, made_with, attempts[job.id], True)
+                        done(job, failed)
     finally:
         for slot in slots:
             _stop(slot)

@@ -29,16 +29,16 @@ def grade_submission(submission: Path, manifest: Manifest, made_with: Fingerprin
         results = failure_results(f"Your submission could not be read: {exc}", str(exc))
     except Exception as exc:  # one broken submission (or bug) must not stop the batch
         results = failure_results(STAFF_SIDE, f"{type(exc).__name__}: {exc}")
-    return with_record(results, made_with, attempt, time.monotonic() - started)
+    here = {"node": platform.node(), "device": device_model()}
+    return with_record(results, made_with, attempt, time.monotonic() - started, here)
 
 
 def with_record(results: dict[str, Any], made_with: Fingerprint, attempts: int | None,
-                seconds: float, failure: str | None = None) -> dict[str, Any]:  # fmt: skip
-    """``results`` with the batch's record: fingerprint, node, device, attempts, failure."""
-    record = {
-        "fingerprint": made_with.as_dict(), "node": platform.node(), "device": device_model(),
-        "seconds": round(seconds, 3),
-    }  # fmt: skip
+                seconds: float, where: dict[str, str | None],
+                failure: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """``results`` with the batch's record: fingerprint, node and device (``where``), attempts,
+    failure."""
+    record = {"fingerprint": made_with.as_dict(), **where, "seconds": round(seconds, 3)}
     if attempts is not None:
         record["attempts"] = attempts
     if failure is not None:
@@ -48,10 +48,15 @@ def with_record(results: dict[str, Any], made_with: Fingerprint, attempts: int |
     return results
 
 
-def failed_grade(reason: str, made_with: Fingerprint, attempts: int) -> dict[str, Any]:
-    """The results of a submission that could not be graded (its grader died each time)."""
+def failed_grade(reason: str, made_with: Fingerprint, attempts: int,
+                 on_this_machine: bool) -> dict[str, Any]:  # fmt: skip
+    """The results of a submission that could not be graded (its grader died each time).
+    Its node and device are this machine's when it died here (the local pool), and unknown
+    (None) when it died on a cluster: Ray does not say where a dead task last ran."""
     results = failure_results(STAFF_SIDE, reason)
-    return with_record(results, made_with, attempts, 0.0, failure=reason)
+    here = on_this_machine and platform.node()
+    where = {"node": here or None, "device": device_model() if here else None}
+    return with_record(results, made_with, attempts, 0.0, where, failure=reason)
 
 
 def record_of(results: dict[str, Any]) -> dict[str, Any]:
