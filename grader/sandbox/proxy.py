@@ -99,8 +99,8 @@ class Sandbox:
         if self._tainted or fresh_state:
             self._worker.stop()
             self._tainted = False
-        if fresh_state:
-            self.user.clean_up(self._home)
+        if fresh_state:  # the worker is gone: so are its private temporary folders, if any
+            self.user.clean_up(self._home, private_temp=self.isolation.mount_ns)
             self.user.private_folder(self._home)
             self._hidden_ran = False
         self._hidden_ran |= hidden
