@@ -36,6 +36,11 @@ _SAFE_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
 }
+#: Passed through from the grader's environment: which accelerators this grading may use (a
+#: scheduler on a multi-GPU node sets them; without them student code would see every GPU).
+DEVICE_VARIABLES = (
+    "CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -385,6 +390,7 @@ def _join(message: Any, details: Any) -> str:
 
 def _worker_env(home: Path | None) -> dict[str, str]:
     env = dict(_SAFE_ENV)
+    env.update({name: os.environ[name] for name in DEVICE_VARIABLES if name in os.environ})
     scratch = str(home) if home else "/tmp"
     env.update({"HOME": scratch, "TMPDIR": scratch})
     return env
