@@ -74,8 +74,9 @@ class CallResult:
 
 
 @dataclass
-class Worker:
-    """One worker process serving one submission directory."""
+class WorkerProcess:
+    """The grader's handle on the worker process serving one submission directory: starts it
+    (forked by the fork server), sends it calls under time limits, replaces it after a failure."""
 
     submission: Path
     modules: list[str]
