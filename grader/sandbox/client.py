@@ -365,8 +365,10 @@ class WorkerProcess:
         server stays."""
         if self._pid is not None:
             pid, self._pid = self._pid, None
-            self._kill_workers()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)  # not reaped yet (only _exit_status does): ours
             self._exit_status(pid, self._kill_deadline())  # reaps it
+            self._kill_workers()  # whatever it started: one scan of /proc finds none, mostly
         if self._output is not None:
             self._output.close()
             self._printed += self._output.take()
