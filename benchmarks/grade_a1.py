@@ -1,22 +1,37 @@
-"""How long a full grade of assignment 1 takes: the reference solution and the stubs.
+"""How long a full grade of assignment 1 takes, against the floor any pytest-based grader pays.
 
-Run: .venv/bin/python benchmarks/grade_a1.py [--runs 5] [--baseline PYTHON]
+Run: .venv/bin/python benchmarks/grade_a1.py [--runs 5] [--envelope] [--user UID]
+     [--baseline PYTHON]
 
-Each figure is the median of --runs runs of the whole `grader grade` command in a fresh process
-(interpreter start, imports, worker start, every test), as a TA or Gradescope runs it. With
---baseline, the same command also runs under another interpreter (one whose `grader` is an
-earlier version), alternating run by run, and the ratio this / baseline is printed.
+Each round runs, one after the other: the floor (``python -c "import numpy, pytest"``), then the
+whole ``grader grade SUBMISSION -a a1 -o results.json`` command in a fresh process for the
+reference solution and for the stubs (interpreter start, imports, worker start, every test, the
+training curves), as a TA or Gradescope runs it. Printed per row: the median wall and CPU seconds
+(the command and every process it waited for: fork server, workers), and the median of the
+per-round ratios grade / floor, so that each ratio compares runs taken under the same load.
+
+--envelope: Gradescope's default envelope, emulated: every command in a memory cgroup of 768 MB
+(cgroup v1) and pinned to one core that a busy loop, pinned there too, shares half and half
+(CFS quotas are not enforced on these machines). Needs root.
+--user UID: the commands run as that uid instead of root (student code then runs as the
+grader's own user: the plain-user figure).
+--baseline: the same grades also run under another interpreter (an earlier ``grader``), run by
+run, and the ratio this / baseline is printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,44 +39,112 @@ SUBMISSIONS = {
     "reference solution": ROOT / "solutions" / "a1",
     "stubs": ROOT / "assignments" / "a1",
 }
+FLOOR = ["-c", "import numpy, pytest"]
+CGROUP = Path("/sys/fs/cgroup/memory")
+ENVELOPE_MB = 768
 
 
-def time_grade(submission: Path, runs: int, pythons: list[str]) -> list[list[float]]:
-    """Seconds of each run, per interpreter; the interpreters take turns."""
-    times: list[list[float]] = [[] for _ in pythons]
-    with tempfile.TemporaryDirectory() as out:
-        for _ in range(runs):
-            for python, measured in zip(pythons, times, strict=True):
-                started = time.perf_counter()
-                subprocess.run(
-                    [python, "-m", "grader.cli", "grade", str(submission), "-a", "a1",
-                     "-o", str(Path(out) / "results.json")],
-                    check=True, capture_output=True,
-                )  # fmt: skip
-                measured.append(time.perf_counter() - started)
-    return times
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(
+    command: list[str], prefix: list[str], env: dict[str, str], cwd: Path
+) -> tuple[float, float]:
+    """Wall and CPU seconds of ``command`` (and of every process it waited for), run in ``cwd``
+    (not this checkout: ``python -m`` would import its grader even for a baseline)."""
+    started, cpu = time.perf_counter(), _children_cpu()
+    subprocess.run([*prefix, *command], check=True, capture_output=True, env=env, cwd=cwd)
+    return time.perf_counter() - started, _children_cpu() - cpu
+
+
+def grade_command(python: str, submission: Path, results: Path) -> list[str]:
+    return [python, "-m", "grader.cli", "grade", str(submission), "-a", "a1", "-o", str(results)]
+
+
+def time_grade(submission: Path, runs: int) -> list[float]:
+    """Wall seconds of each of ``runs`` grades of ``submission`` (for benchmarks/notebook_vs_py)."""
+    out = Path(tempfile.mkdtemp(prefix="grade-a1-"))
+    out.chmod(0o700)  # the results' folder: student code must not be able to write there
+    command = grade_command(sys.executable, submission, out / "results.json")
+    return [run(command, [], dict(os.environ), out)[0] for _ in range(runs)]
+
+
+@contextlib.contextmanager
+def envelope() -> Iterator[list[str]]:
+    """A command prefix that runs a command in a 768 MB memory cgroup on core 0, which a busy
+    loop shares with it; both are removed afterwards."""
+    group = CGROUP / f"grader-envelope-{os.getpid()}"
+    group.mkdir()
+    busy = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-c", "while True: pass"])
+    try:
+        (group / "memory.limit_in_bytes").write_text(str(ENVELOPE_MB * 1024 * 1024))
+        enter = f'echo $$ > {group}/cgroup.procs && exec "$@"'
+        yield ["taskset", "-c", "0", "sh", "-c", enter, "sh"]
+    finally:
+        busy.kill()
+        busy.wait()
+        peak = int((group / "memory.max_usage_in_bytes").read_text()) / 2**20
+        print(f"envelope cgroup peak (memory.max_usage_in_bytes, page cache included): "
+              f"{peak:.0f} MB of {ENVELOPE_MB}")  # fmt: skip
+        group.rmdir()
+
+
+def as_user(uid: int) -> list[str]:
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--envelope", action="store_true", help="half a core, 768 MB")
+    parser.add_argument("--user", type=int, help="run as this uid, not root")
     parser.add_argument("--baseline", help="another interpreter to compare with, run by run")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {platform.python_implementation()} "
-          f"{platform.python_version()}, {platform.system()}")  # fmt: skip
+          f"{platform.python_version()}, {platform.system()}, "
+          f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
     pythons = [sys.executable, *([args.baseline] if args.baseline else [])]
-    header = f"{'submission':<20} {'median s':>9} {'min s':>7} {'max s':>7}"
+    out = Path(tempfile.mkdtemp(prefix="grade-a1-"))
+    env = {**os.environ}
+    prefix = []
+    if args.user is not None:
+        prefix = as_user(args.user)
+        os.chown(out, args.user, args.user)
+        env["HOME"] = str(out)
+    out.chmod(0o700)
+    results = out / "results.json"
+    floor: list[tuple[float, float]] = []
+    grades: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    with envelope() if args.envelope else contextlib.nullcontext([]) as wrap:
+        for _ in range(args.runs):
+            floor.append(run([sys.executable, *FLOOR], [*wrap, *prefix], env, out))
+            for name, path in SUBMISSIONS.items():
+                for python in pythons:
+                    command = grade_command(python, path, results)
+                    timed = run(command, [*wrap, *prefix], env, out)
+                    grades.setdefault((name, python), []).append(timed)
+    floor_wall = statistics.median(w for w, _ in floor)
+    floor_cpu = statistics.median(c for _, c in floor)
+    print(f"{args.runs} runs{' in the envelope' if args.envelope else ''}"
+          f"{f' as uid {args.user}' if args.user is not None else ' as root'}")  # fmt: skip
+    print("| command | median wall s | min s | max s | median CPU s | ratio to floor (wall) |")
+    print("|---|---|---|---|---|---|")
+    print(f"| floor: `python -c \"import numpy, pytest\"` | {floor_wall:.2f} | "
+          f"{min(w for w, _ in floor):.2f} | {max(w for w, _ in floor):.2f} | {floor_cpu:.2f} "
+          "| 1 |")  # fmt: skip
+    for (name, python), times in grades.items():
+        walls = [w for w, _ in times]
+        ratio = statistics.median(w / f for (w, _), (f, _) in zip(times, floor, strict=True))
+        label = name if python == sys.executable else f"{name} (baseline)"
+        print(f"| {label} | {statistics.median(walls):.2f} | {min(walls):.2f} | {max(walls):.2f} "
+              f"| {statistics.median(c for _, c in times):.2f} | {ratio:.1f} |")  # fmt: skip
     if args.baseline:
-        header += f" {'baseline median s':>18} {'ratio':>6}"
-    print(f"{header}  (runs: {args.runs})")
-    for name, path in SUBMISSIONS.items():
-        times = time_grade(path, args.runs, pythons)
-        line = (f"{name:<20} {statistics.median(times[0]):>9.2f} {min(times[0]):>7.2f} "
-                f"{max(times[0]):>7.2f}")  # fmt: skip
-        if args.baseline:
-            ratio = statistics.median(times[0]) / statistics.median(times[1])
-            line += f" {statistics.median(times[1]):>18.2f} {ratio:>6.2f}"
-        print(line)
+        for name in SUBMISSIONS:
+            this, base = grades[(name, pythons[0])], grades[(name, pythons[1])]
+            ratio = statistics.median(a[0] / b[0] for a, b in zip(this, base, strict=True))
+            print(f"{name}: this / baseline {ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""The ``grader`` command. Each verb is a small function; the work lives in its own module."""
+"""The ``grader`` command. Each verb is a small function; the work lives in its own module,
+imported only when its verb runs: ``grader grade`` never pays for the batch backends (Ray,
+psutil), the notebook reader or the zip builders, and ``grader --help`` for none of them."""
 
 from __future__ import annotations
 
@@ -6,31 +8,67 @@ import argparse
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.markup import escape
+from grader import __version__
 
-from grader import __version__, assignment, batch, stubs
-from grader.manifest import Manifest
-from grader.packaging import autograder_zip, handout
-from grader.reporting.writer import UnsafeOutput, check_destination
-from grader.runner import MISUSE, grade_to_file
-from grader.sandbox.user import student_uids
-from grader.submission import SubmissionError
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from grader.manifest import Manifest
+
+#: Errors of the person running the grader, by module and class name: each is caught (one line,
+#: status 2) only if its module was imported, so catching them imports nothing.
+_MISUSE_ERRORS = (
+    ("grader.assignment", "AssignmentNotFound"),
+    ("grader.manifest", "ManifestError"),
+    ("grader.submission", "SubmissionError"),
+    ("grader.sandbox.user", "SandboxUserError"),
+    ("grader.stubs", "StubError"),
+    ("grader.reporting.writer", "UnsafeOutput"),
+    ("grader.batch.cluster", "ClusterError"),
+)
+
+
+def _misuse() -> tuple[type[BaseException], ...]:
+    """The misuse error classes of the modules this run imported (no other can be raised)."""
+    return tuple(
+        getattr(sys.modules[module], name)
+        for module, name in _MISUSE_ERRORS
+        if module in sys.modules
+    )
 
 
 def _grade(args: argparse.Namespace, console: Console) -> int:
+    from grader import assignment
+    from grader.reporting.writer import check_destination
+    from grader.runner import grade_to_file
+    from grader.sandbox.user import student_uids
+
     output = Path(args.output) if args.output else None
     if output is not None:
         check_destination(output, student_uids())
+        threading.Thread(target=_import_plotting, name="import matplotlib").start()
     return grade_to_file(
         Path(args.submission), lambda: assignment.find(args.assignment), output, console
     )
 
 
+def _import_plotting() -> None:
+    """Import what the training curves are drawn with while the grade runs (the grader mostly
+    waits on its worker then), not after it: about a second of a grade's wall time."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot
+
+
 def _stubs(args: argparse.Namespace, console: Console) -> int:
+    from grader import assignment, stubs
+
     manifest = assignment.find(args.assignment)
     differ = stubs.write_stubs(manifest, check=args.check)
     if args.check:
@@ -43,13 +81,40 @@ def _stubs(args: argparse.Namespace, console: Console) -> int:
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
+    from rich.console import Console
+
+    from grader import assignment, student_view
+    from grader.runner import grade_to_file
+
+    name = args.assignment or _handout_folder(Path(args.path))
+    if args.json:
+        console = Console(stderr=True)  # stdout holds the JSON only
     return grade_to_file(
-        Path(args.path), lambda: assignment.find(args.assignment), None, console,
-        only_visible=True,
+        Path(args.path), lambda: assignment.find(name), None, console, only_visible=True,
+        show=student_view.show_json if args.json else student_view.show_table,
     )  # fmt: skip
 
 
+def _handout_folder(folder: Path) -> str:
+    """The assignment of a handout being checked: the folder itself, when it holds the
+    manifest (as a handout does)."""
+    from grader.assignment import AssignmentNotFound
+    from grader.manifest import MANIFEST_NAME
+
+    if (folder / MANIFEST_NAME).is_file():
+        return str(folder)
+    raise AssignmentNotFound(
+        f"{folder} holds no {MANIFEST_NAME}: run grader check in the handout's folder, or "
+        "name the assignment with --assignment"
+    )
+
+
 def _batch(args: argparse.Namespace, console: Console) -> int:
+    from rich.markup import escape
+
+    from grader import assignment, batch
+    from grader.submission import SubmissionError
+
     manifest = assignment.find(args.assignment)
     source, outdir = Path(args.submissions), Path(args.output)
     if not source.exists():
@@ -83,10 +148,18 @@ def _batch(args: argparse.Namespace, console: Console) -> int:
     return 1 if run.failed else 0
 
 
-def _zip_builder(build: Callable[[Manifest, Path], list[str]], what: str) -> Callable[..., int]:
-    """A verb that builds a zip for an assignment (the handout, the Gradescope autograder)."""
+def _zip_builder(module: str, what: str) -> Callable[..., int]:
+    """A verb that builds a zip for an assignment with ``build`` of ``grader.packaging.<module>``
+    (the handout, the Gradescope autograder)."""
 
     def run(args: argparse.Namespace, console: Console) -> int:
+        from importlib import import_module
+
+        from grader import assignment
+
+        build: Callable[[Manifest, Path], list[str]] = import_module(
+            f"grader.packaging.{module}"
+        ).build
         names = build(assignment.find(args.assignment), Path(args.output))
         console.print(f"Wrote {args.output} ({len(names)} files): {what}", highlight=False)
         return 0
@@ -109,7 +182,12 @@ def parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("check", help="students: run the public tests on your working copy")
     p.add_argument("path", nargs="?", default=".", help="your folder (default: the current one)")
-    p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
+    p.add_argument(
+        "--assignment",
+        "-a",
+        help="bundled name (a1) or folder (default: your folder, if it is a handout)",
+    )
+    p.add_argument("--json", action="store_true", help="print the results document as JSON")
     p.set_defaults(run=_check)
 
     p = verbs.add_parser("batch", help="TAs: grade a folder of submissions or a Gradescope export")
@@ -137,7 +215,7 @@ def parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("handout", help="build what students download")
     p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
     p.add_argument("--output", "-o", required=True, help="the zip to write")
-    p.set_defaults(run=_zip_builder(handout.build, "stubs, public tests, recorded answers"))
+    p.set_defaults(run=_zip_builder("handout", "stubs, public tests, recorded answers"))
 
     p = verbs.add_parser("autograder", help="package an assignment for Gradescope")
     actions = p.add_subparsers(dest="action", required=True)
@@ -147,7 +225,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--assignment", "-a", required=True, help="bundled name (a1) or folder")
     p.add_argument("--output", "-o", default="autograder.zip", help="the zip to write")
     p.set_defaults(
-        run=_zip_builder(autograder_zip.build, "upload it on Gradescope's 'Configure Autograder'")
+        run=_zip_builder("autograder_zip", "upload it on Gradescope's 'Configure Autograder'")
     )
 
     p = verbs.add_parser("stubs", help="generate student stubs from the reference solution")
@@ -158,6 +236,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from rich.console import Console
+
     args = parser().parse_args(argv)
     console = Console()
     try:
@@ -165,8 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("grader: interrupted", file=sys.stderr)
         return 130
-    except (*MISUSE, stubs.StubError, UnsafeOutput, batch.ClusterError) as exc:  # misuse: one line
-        print(f"grader: error: {exc}", file=sys.stderr)
+    except Exception as exc:
+        if not isinstance(exc, _misuse()):
+            raise
+        print(f"grader: error: {exc}", file=sys.stderr)  # misuse: one line
         return 2
 
 

@@ -43,7 +43,6 @@ class GradingRun:
 
     results: dict[str, Any]
     staff_errors: list[str] = field(default_factory=list)
-    log: str = ""
     #: Test functions a visible-only run left out entirely (hidden from students).
     hidden_functions: set[str] = field(default_factory=set)
     #: For staff: what isolates student code on this machine, and what does not.
@@ -127,7 +126,8 @@ def _grade(
         ini.write_text("[pytest]\n")
         args = [
             str(tests_folder(manifest)), "-c", str(ini), "--rootdir", str(manifest.folder),
-            "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:terminal",
+            "--import-mode=importlib", "--disable-plugin-autoload", "-p", "no:cacheprovider",
+            "-p", "no:terminal",
             "-W", "ignore::pytest.PytestAssertRewriteWarning",
         ]  # fmt: skip
         log = io.StringIO()
@@ -154,7 +154,7 @@ def _grade(
         plugin.results["output"] = "\n".join([*notes, plugin.results["output"]])
     ran = {meta.function for meta in plugin.meta.values() if meta not in plugin.left_out}
     hidden = {meta.function for meta in plugin.left_out} - ran  # every case of them hidden
-    return GradingRun(plugin.results, plugin.staff_errors, log.getvalue(), hidden, isolation)
+    return GradingRun(plugin.results, plugin.staff_errors, hidden, isolation)
 
 
 def _private_copy(manifest: Manifest, staff: Path) -> Manifest:

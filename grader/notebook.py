@@ -19,8 +19,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 #: Notebooks larger than this are not graded (outputs, mostly: images are base64 text).
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -85,6 +83,8 @@ def _code_cells(path: Path) -> list[tuple[int, str]]:
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"), object_hook=_without_outputs)
         if notebook.get("nbformat", 4) < 4:  # rare old notebooks: let nbformat convert them
+            import nbformat  # only then: importing it costs more than reading a notebook
+
             notebook = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
         cells = notebook["cells"]
         sources = [(n, c.get("source", "")) for n, c in enumerate(cells, 1)

@@ -33,11 +33,13 @@ def grade_to_file(
     console: Console,
     instead: Callable[[Manifest], dict[str, Any] | None] | None = None,
     only_visible: bool = False,
+    show: Callable[[dict[str, Any], Console, str], int] | None = None,
 ) -> int:
     """Grade and write ``output``; print the table. Returns 0, or 2 with staff warnings, or 1
     after an internal error. Misuse errors are re-raised after a results file saying so is
     written. ``instead`` may return results that replace grading (a rate limit);
-    ``only_visible`` runs the visible tests only (a student's self-check)."""
+    ``only_visible`` runs the visible tests only (a student's self-check); ``show``, if given,
+    prints the results instead of the table and returns the status (a student's view)."""
     try:
         manifest = load_manifest()
         results = instead(manifest) if instead is not None else None
@@ -64,7 +66,8 @@ def grade_to_file(
         return 1
     if output:
         write_results(results, output)
-    render(results, console, title=f"{manifest.title}: {submission}")
+    title = f"{manifest.title}: {submission}"
+    status = (show or _table)(results, console, title)
     for line in isolation:
         console.print(f"[dim]sandbox:[/dim] {line}", highlight=False)
     for error in staff_errors:
@@ -73,7 +76,12 @@ def grade_to_file(
         console.print(f"Wrote {output}", highlight=False)
         for path in write_curves(results, output.parent):
             console.print(f"Wrote training curves {path}", highlight=False)
-    return 2 if staff_errors else 0
+    return 2 if staff_errors else status
+
+
+def _table(results: dict[str, Any], console: Console, title: str) -> int:
+    render(results, console, title=title)
+    return 0
 
 
 def _write_failure(output: Path | None, student_message: str, detail: str) -> None:

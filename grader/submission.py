@@ -34,7 +34,6 @@ class StagedSubmission:
     """The expected files found in a submission, copied into ``folder``."""
 
     folder: Path
-    found: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     #: For the student: where files were found, what is missing and what to rename.
     notes: list[str] = field(default_factory=list)
@@ -68,7 +67,6 @@ def stage(submission: Path, expected: tuple[str, ...], workdir: Path) -> StagedS
             staged.missing.append(name)
             continue
         shutil.copyfile(path, staged.folder / name)
-        staged.found.append(name)
     notebooks = [p for p in files if p.suffix == ".ipynb" and not p.is_symlink()]
     if staged.missing and len(notebooks) == 1:
         _from_notebook(notebooks[0], staged)
@@ -88,7 +86,6 @@ def _from_notebook(path: Path, staged: StagedSubmission) -> None:
         (staged.folder / name).write_text(source, encoding="utf-8")
     staged.notes.append(f"Graded the definitions in {path.name}.")
     staged.notes.extend(notes)
-    staged.found += staged.missing
     staged.missing = []
 
 

@@ -82,6 +82,10 @@ class Noisy(Exception):
 
 def noisy():
     raise Noisy()
+
+def environment():
+    import os
+    return dict(os.environ)
 """
 
 
@@ -125,6 +129,20 @@ def test_trace_returns_arguments_as_the_function_left_them(student):
 def test_failures_become_student_errors(student, function, error, text):
     with pytest.raises(error, match=text):
         getattr(student.layers, function)()
+
+
+def test_the_worker_sees_the_devices_it_may_use_and_no_other_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")
+    monkeypatch.setenv("CUDA_DEVICE_ORDER", "PCI_BUS_ID")
+    monkeypatch.setenv("GRADER_SECRET_TOKEN", "staff only")
+    (tmp_path / "layers.py").write_text(LAYERS)
+    sandbox = Sandbox(tmp_path, ["layers"], Limits(call_timeout=10))
+    try:
+        seen = Student(sandbox).layers.environment()
+    finally:
+        sandbox.close()
+    assert seen["CUDA_VISIBLE_DEVICES"] == "3" and seen["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID"
+    assert "GRADER_SECRET_TOKEN" not in seen
 
 
 def test_a_seed_becomes_a_generator_in_the_worker(student):

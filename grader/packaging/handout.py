@@ -5,7 +5,7 @@ only (test functions hidden from students are removed from the files), the suppo
 recording of the reference solution's answers to the public tests on inputs that the real
 grade, which draws its inputs from a secret seed, never uses (never its code: see
 grader.recording), stubbed notebooks when the solution has notebooks, and a short README.
-Students run ``grader check --assignment .`` in that folder. The hidden test functions keep
+Students run ``grader check`` in that folder. The hidden test functions keep
 their names (so that the self-check can say how many tests and points remain) but not their
 bodies.
 """
@@ -33,16 +33,27 @@ README = """# {title}
 
 Write your code in {files}, replacing each `raise NotImplementedError(...)`.
 
-Check your work with the public tests (install the grader as your course explains, for example
-`pip install <the course's grader URL>`), in this folder:
+## Check your work
 
-    grader check --assignment .
+Install the grader once, from where your course gives it: a folder, a git URL or a `.whl` file
+(not `pip install grader`: that name on the package index belongs to an unrelated project).
+A folder or a wheel installs without a network once the grader's dependencies (numpy, pytest
+and a few more) are installed:
 
-The table shows each test, its points and what went wrong. {hidden} more tests run only when
-you submit (hidden tests are not shown until later). The public tests compare your results with
-recorded answers of the reference solution on inputs made for this check; the real grade draws
-fresh inputs every time, so correct code passes both, and the full diagnosis of a wrong gradient
-runs when you submit.
+    pip install path/to/grader    # the folder, git URL or .whl file your course gives
+
+Then, in this folder:
+
+    grader check
+
+It runs the public tests: one line per test (a table in a wide terminal), then the whole message
+of each failing test, with the file and line where your code raised. It exits with status 1
+while a test fails and 0 when all pass; `grader check --json` prints the results as JSON.
+
+{hidden} more tests run only when you submit (hidden tests are not shown until later). The
+public tests compare your results with recorded answers of the reference solution on inputs
+made for this check; the real grade draws fresh inputs every time, so correct code passes both,
+and the full diagnosis of a wrong gradient runs when you submit.
 """
 
 

@@ -36,6 +36,11 @@ _SAFE_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
 }
+#: Passed through from the grader's environment: which accelerators this grading may use (a
+#: scheduler on a multi-GPU node sets them; without them student code would see every GPU).
+DEVICE_VARIABLES = (
+    "CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,9 @@ class CallResult:
 
 
 @dataclass
-class Worker:
-    """One worker process serving one submission directory."""
+class WorkerProcess:
+    """The grader's handle on the worker process serving one submission directory: starts it
+    (forked by the fork server), sends it calls under time limits, replaces it after a failure."""
 
     submission: Path
     modules: list[str]
@@ -359,8 +365,10 @@ class Worker:
         server stays."""
         if self._pid is not None:
             pid, self._pid = self._pid, None
-            self._kill_workers()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)  # not reaped yet (only _exit_status does): ours
             self._exit_status(pid, self._kill_deadline())  # reaps it
+            self._kill_workers()  # whatever it started: one scan of /proc finds none, mostly
         if self._output is not None:
             self._output.close()
             self._printed += self._output.take()
@@ -385,6 +393,7 @@ def _join(message: Any, details: Any) -> str:
 
 def _worker_env(home: Path | None) -> dict[str, str]:
     env = dict(_SAFE_ENV)
+    env.update({name: os.environ[name] for name in DEVICE_VARIABLES if name in os.environ})
     scratch = str(home) if home else "/tmp"
     env.update({"HOME": scratch, "TMPDIR": scratch})
     return env

@@ -12,7 +12,7 @@ object the wire cannot carry, so the worker keeps it), then sends these requests
   attribute set to each of many points in turn (restored afterwards): the batched evaluations of
   a numerical derivative of student code in one round trip.
 
-Student code runs through :meth:`Worker.invoke`, so reads, writes and calls fail with the same
+Student code runs through :meth:`StudentCode.invoke`, so reads, writes and calls fail with the same
 kinds and messages as calls of functions. Kept free of grader imports beyond the wire format.
 """
 
@@ -31,7 +31,7 @@ from grader.sandbox import worker as process  # a cycle: worker dispatches reque
 MAX_VALUE_BYTES = 64 * 1024 * 1024
 
 
-def requests(worker: process.Worker) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+def requests(worker: process.StudentCode) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
     """The worker's handlers of object requests, by ``op``."""
     objects = _Objects(worker)
     return {
@@ -62,7 +62,7 @@ def _named(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class _Objects:
-    def __init__(self, worker: process.Worker) -> None:
+    def __init__(self, worker: process.StudentCode) -> None:
         self.worker = worker
 
     def target(self, request: dict[str, Any]) -> tuple[Any, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.sandbox import acl, objects
-from grader.sandbox.client import CallResult, Limits, TimeLimit, Worker
+from grader.sandbox.client import CallResult, Limits, TimeLimit, WorkerProcess
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.user import LOCK_FOLDER, SandboxUser, SandboxUserError
@@ -48,7 +48,7 @@ class Sandbox:
         self._folder = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
         self._folder.chmod(0o711)
         self._home = self.user.private_folder(self._folder / "home")
-        self._worker = Worker(
+        self._worker = WorkerProcess(
             submission,
             self.modules,
             limits,
@@ -99,8 +99,8 @@ class Sandbox:
         if self._tainted or fresh_state:
             self._worker.stop()
             self._tainted = False
-        if fresh_state:
-            self.user.clean_up(self._home)
+        if fresh_state:  # the worker is gone: so are its private temporary folders, if any
+            self.user.clean_up(self._home, private_temp=self.isolation.mount_ns)
             self.user.private_folder(self._home)
             self._hidden_ran = False
         self._hidden_ran |= hidden

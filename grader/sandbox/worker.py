@@ -29,8 +29,9 @@ class Failure(Exception):
         self.kind, self.message, self.details = kind, message, details
 
 
-class Worker:
-    """Imports submission modules on demand and runs calls against them."""
+class StudentCode:
+    """The student's code as the worker holds it: submission modules imported on demand, objects
+    kept behind references, calls run and their failures described."""
 
     def __init__(
         self, submission: Path, modules: list[str], memory_mb: int = 0,
@@ -188,7 +189,9 @@ def _syntax_context(exc: SyntaxError) -> str:
     return f"    {exc.text.rstrip()}\n    {caret}"
 
 
-def serve(worker: Worker, read_fd: int, write_fd: int, unreadable: list[str] | None = None) -> None:
+def serve(
+    worker: StudentCode, read_fd: int, write_fd: int, unreadable: list[str] | None = None
+) -> None:
     """Answer requests until the grader closes the pipe. The first reply says the worker is
     ready, and which folders of the grader's Python its user cannot read (if any)."""
     ready = {"ok": True, "ready": True, "unreadable": list(unreadable or [])}
@@ -224,5 +227,5 @@ def main(argv: list[str], unreadable: list[str] | None = None) -> None:
     submission, read_fd, write_fd, memory_mb, hints, *modules = argv
     path = Path(submission).resolve()
     sys.path.insert(0, str(path))
-    worker = Worker(path, modules, int(memory_mb), json.loads(hints))
+    worker = StudentCode(path, modules, int(memory_mb), json.loads(hints))
     serve(worker, int(read_fd), int(write_fd), unreadable)

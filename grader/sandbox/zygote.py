@@ -2,7 +2,7 @@
 code) and forks a fresh worker on request, so that replacing a worker after a failure costs a
 fork instead of a new interpreter.
 
-Started by :class:`grader.sandbox.client.Worker` as ``python -I -m grader.sandbox.zygote
+Started by :class:`grader.sandbox.client.WorkerProcess` as ``python -I -m grader.sandbox.zygote
 CONTROL_FD CONFIG`` under the grader's own identity, with /dev/null as stdin, stdout and stderr
 (student code never inherits the grader's). It is out of student code's reach: as root it stays
 root while each worker takes the grading's uid; with a PID namespace its workers cannot even name

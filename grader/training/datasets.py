@@ -3,6 +3,8 @@ held-out set no one else has (grader.training.synthetic), and CIFAR-10 from a lo
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import os
 import pickle
 from dataclasses import dataclass
@@ -33,12 +35,22 @@ class Split:
 def digits(seed: int = 0) -> Split:
     """The 1,797 8x8 digits shipped with scikit-learn, pixels scaled to [0, 1], shuffled with
     ``seed`` and split 1,200 / 300 / 297."""
-    from sklearn.datasets import load_digits
-
-    data = load_digits()
-    order = np.random.default_rng(seed).permutation(len(data.target))
-    x, y = data.data[order] / 16.0, data.target[order].astype(np.int64)
+    pixels, labels = _digits_file()
+    order = np.random.default_rng(seed).permutation(len(labels))
+    x, y = pixels[order] / 16.0, labels[order].astype(np.int64)
     return Split(x[:1200], y[:1200], x[1200:1500], y[1200:1500], x[1500:], y[1500:])
+
+
+def _digits_file() -> tuple[np.ndarray, np.ndarray]:
+    """The pixels and labels of scikit-learn's digits.csv.gz, read as its load_digits reads them
+    but without importing scikit-learn (which imports SciPy: seconds, more than a1's grade)."""
+    spec = importlib.util.find_spec("sklearn")  # finds the package without running it
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("scikit-learn, whose digits the grader uses, is not installed")
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    with gzip.open(path, mode="rt", encoding="utf-8") as text:
+        table = np.loadtxt(text, delimiter=",")
+    return table[:, :-1], table[:, -1].astype(int)
 
 
 @cache
