@@ -1,8 +1,9 @@
 """Numerical derivatives by central differences in float64, evaluated in batches.
 
-An :class:`Objective` is the scalar ``sum(forward(x)[out] * dout)`` as a function of one input,
-evaluated at many points per call so that a function running in the worker process costs one
-round trip per batch, not one per point. Two ways to use it:
+An objective is the scalar ``sum(forward(x)[out] * dout)`` as a function of one input: a plain
+callable from a list of points to their values, so that a function running in the worker
+process costs one round trip per batch, not one per point (:func:`summed` makes one from a
+function of one point). Two ways to use it:
 
 - :func:`elementwise_gradient`: the classic per-element gradient, two evaluations per element
   (or per sampled element);
@@ -17,13 +18,17 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from grader.checks.failure import NoReferenceAnswer
+
 Points = Sequence[np.ndarray]
+#: Values of a scalar function at each of a list of points.
+Batched = Callable[[Points], Sequence[float]]
 
 
 class Objective:
-    """A batched scalar function of one array; counts its evaluations."""
+    """A batched objective that counts its evaluations and checks it got one value a point."""
 
-    def __init__(self, evaluate: Callable[[Points], Sequence[float]]) -> None:
+    def __init__(self, evaluate: Batched) -> None:
         self._evaluate = evaluate
         self.evaluations = 0
 
@@ -34,23 +39,23 @@ class Objective:
             raise ValueError(f"objective returned {values.shape} values for {len(points)} points")
         return values
 
-    @classmethod
-    def of(cls, f: Callable[[np.ndarray], object], dout: np.ndarray | None = None) -> Objective:
-        """``sum(f(x) * dout)`` (or ``f(x)`` itself when it is a scalar), one call per point."""
-        weights = None if dout is None else np.asarray(dout, dtype=np.float64)
 
-        def evaluate(points: Points) -> list[float]:
-            values = []
-            for point in points:
-                out = np.asarray(f(point), dtype=np.float64)
-                values.append(float(out) if weights is None else float(np.sum(out * weights)))
-            return values
+def summed(f: Callable[[np.ndarray], object], dout: np.ndarray | None = None) -> Batched:
+    """``sum(f(x) * dout)`` (or ``f(x)`` itself when it is a scalar), one call of ``f`` a point."""
+    weights = None if dout is None else np.asarray(dout, dtype=np.float64)
 
-        return cls(evaluate)
+    def evaluate(points: Points) -> list[float]:
+        values = []
+        for point in points:
+            out = np.asarray(f(point), dtype=np.float64)
+            values.append(float(out) if weights is None else float(np.sum(out * weights)))
+        return values
+
+    return evaluate
 
 
 def elementwise_gradient(
-    objective: Objective,
+    objective: Batched,
     x: np.ndarray,
     h: float = 1e-6,
     indices: Sequence[tuple[int, ...]] | None = None,
@@ -74,7 +79,7 @@ def elementwise_gradient(
 
 def directional_mismatch(
     analytic: np.ndarray,
-    objective: Objective,
+    objective: Batched,
     x: np.ndarray,
     rng: np.random.Generator,
     directions: int = 2,
@@ -100,7 +105,7 @@ def directional_mismatch(
             try:
                 fine_plus, fine_minus = objective([x + 0.1 * h * v, x - 0.1 * h * v])
                 fine = (fine_plus - fine_minus) / (0.2 * h)
-            except LookupError:  # a recorded objective knows only the first step: keep v
+            except NoReferenceAnswer:  # a recording knows only the first step: keep v
                 fine = numeric
             if _relative(fine, numeric, analytic, v) > 1e-6:
                 continue  # not smooth along v: a kink, try another direction
@@ -119,4 +124,4 @@ def numerical_gradient(
     h: float = 1e-6,
 ) -> np.ndarray:  # fmt: skip
     """Gradient of ``sum(f(x) * dout)`` (of ``f(x)`` when it is a scalar), element by element."""
-    return elementwise_gradient(Objective.of(f, dout), x, h)
+    return elementwise_gradient(summed(f, dout), x, h)
