@@ -1,5 +1,6 @@
-"""The checks grading tests are built from. Each failure raises CheckFailed with a message for
-the student: what was expected, what was found, and what to look at."""
+"""The checks grading tests are built from (a test imports them from grader.testing). Each
+failure raises CheckFailed with a message for the student: what was expected, what was found,
+and what to look at."""
 
 from grader.checks.compare import assert_close, rel_error
 from grader.checks.failure import CheckFailed, NoReferenceAnswer, depends_on
