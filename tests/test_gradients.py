@@ -66,6 +66,18 @@ def test_directions_that_cross_a_kink_are_replaced():
     assert objective.evaluations > 6  # some directions were tried again
 
 
+def test_a_linear_function_costs_one_evaluation_per_later_direction():
+    rng = np.random.default_rng(9)
+    x, w = rng.standard_normal((6, 5)), rng.standard_normal((5, 3))
+    dout = rng.standard_normal((6, 3))
+    objective = Objective(summed(lambda v: v @ w, dout))
+    error = directional_mismatch(dout @ w.T, objective, x, rng, directions=3)
+    assert error < 1e-7  # rounding only: within a tenth of the tolerance
+    assert objective.evaluations == 2 + 1 + 1
+    wrong = directional_mismatch(dout @ w.T * 1.01, summed(lambda v: v @ w, dout), x, rng)
+    assert wrong > 1e-3
+
+
 @pytest.mark.parametrize("mode", ["fast", "full"])
 def test_checker_modes_agree_and_count_evaluations(case, mode):
     x, dout, grad = case

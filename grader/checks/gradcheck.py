@@ -91,7 +91,9 @@ class GradientChecker:
 
     def _error(self, found: np.ndarray, objective: Objective, x: np.ndarray) -> float:
         if self.mode == "fast":
-            return directional_mismatch(found, objective, x, self.rng, self.directions, self.h)
+            return directional_mismatch(
+                found, objective, x, self.rng, self.directions, self.h, self.tolerance
+            )
         numeric = elementwise_gradient(objective, x, self.h)
         scale = max(float(np.linalg.norm(found) + np.linalg.norm(numeric)), 1e-12)
         return float(np.linalg.norm(found - numeric)) / scale
@@ -133,7 +135,9 @@ class GradientChecker:
     def _consistency(self, found: np.ndarray, forward: str, through: Batched, x: np.ndarray) -> str:
         counted = Objective(through)
         try:
-            error = directional_mismatch(found, counted, x, self.rng, self.directions, self.h)
+            error = directional_mismatch(
+                found, counted, x, self.rng, self.directions, self.h, self.tolerance
+            )
         except StudentCodeError:
             return ""
         finally:
