@@ -2,8 +2,9 @@
 when a gradient is wrong.
 
 Modes (the manifest's ``gradient_check.mode``):
-- ``fast``: a few random directional derivatives per gradient (two evaluations each), so the
-  cost does not grow with the number of elements;
+- ``fast``: a few random directional derivatives per gradient (two evaluations for the first,
+  usually one for each other: grader.checks.gradients), so the cost does not grow with the
+  number of elements;
 - ``full``: the classic per-element central differences (two evaluations per element).
 
 When a check fails, the message says which gradient, how it is wrong (a known pattern or where
