@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.checks.failure import NoReferenceAnswer
 from grader.recorded_objects import RecordedObject, digest, plain, real, restore
 from grader.reference import Reference
 from grader.sandbox import codec
@@ -32,7 +33,7 @@ from grader.sandbox import codec
 RECORDING_NAME = "recording.bin"
 
 
-class NotRecorded(LookupError):
+class NotRecorded(NoReferenceAnswer):
     """The handout's recording has no answer for this call."""
 
 

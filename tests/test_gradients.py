@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.checks import CheckFailed, GradientChecker, Objective
+from grader.checks import CheckFailed, GradientChecker, NoReferenceAnswer, summed
 from grader.checks.diagnose import describe_gradient_error, describe_shape_error
-from grader.checks.gradients import directional_mismatch, elementwise_gradient
+from grader.checks.gradients import Objective, directional_mismatch, elementwise_gradient
 
 RNG = np.random.default_rng(0)
 A = RNG.standard_normal((4, 3))
@@ -29,7 +29,7 @@ def case():
 
 
 def test_objective_counts_and_checks_its_values():
-    objective = Objective.of(lambda x: x.sum())
+    objective = Objective(summed(lambda x: x.sum()))
     assert list(objective([np.ones(2), np.zeros(2)])) == [2.0, 0.0]
     assert objective.evaluations == 2
     with pytest.raises(ValueError, match="returned"):
@@ -38,21 +38,21 @@ def test_objective_counts_and_checks_its_values():
 
 def test_elementwise_gradient_matches_the_analytic_one(case):
     x, dout, grad = case
-    objective = Objective.of(smooth, dout)
+    objective = Objective(summed(smooth, dout))
     np.testing.assert_allclose(elementwise_gradient(objective, x), grad, rtol=1e-6)
     assert objective.evaluations == 2 * x.size
-    sample = elementwise_gradient(Objective.of(smooth, dout), x, indices=[(0, 1), (4, 3)])
+    sample = elementwise_gradient(summed(smooth, dout), x, indices=[(0, 1), (4, 3)])
     assert np.isnan(sample).sum() == x.size - 2
     assert sample[0, 1] == pytest.approx(grad[0, 1], rel=1e-6)
 
 
 def test_directional_mismatch_is_tiny_for_right_and_large_for_wrong_gradients(case):
     x, dout, grad = case
-    right = directional_mismatch(grad, Objective.of(smooth, dout), x, np.random.default_rng(2))
+    right = directional_mismatch(grad, summed(smooth, dout), x, np.random.default_rng(2))
     assert right < 1e-8
     one_wrong = grad.copy()
     one_wrong[2, 1] += 0.5
-    wrong = directional_mismatch(one_wrong, Objective.of(smooth, dout), x,
+    wrong = directional_mismatch(one_wrong, summed(smooth, dout), x,
                                  np.random.default_rng(2))  # fmt: skip
     assert wrong > 1e-3
 
@@ -60,20 +60,32 @@ def test_directional_mismatch_is_tiny_for_right_and_large_for_wrong_gradients(ca
 def test_directions_that_cross_a_kink_are_replaced():
     x = np.array([3e-7, -0.5, 0.8, 1.2])  # the first element sits within one step of ReLU's kink
     relu_grad = (x > 0).astype(float)
-    objective = Objective.of(lambda v: np.maximum(v, 0).sum())
+    objective = Objective(summed(lambda v: np.maximum(v, 0).sum()))
     error = directional_mismatch(relu_grad, objective, x, np.random.default_rng(3), directions=3)
     assert error < 1e-6
     assert objective.evaluations > 6  # some directions were tried again
+
+
+def test_a_linear_function_costs_one_evaluation_per_later_direction():
+    rng = np.random.default_rng(9)
+    x, w = rng.standard_normal((6, 5)), rng.standard_normal((5, 3))
+    dout = rng.standard_normal((6, 3))
+    objective = Objective(summed(lambda v: v @ w, dout))
+    error = directional_mismatch(dout @ w.T, objective, x, rng, directions=3)
+    assert error < 1e-7  # rounding only: within a tenth of the tolerance
+    assert objective.evaluations == 2 + 1 + 1
+    wrong = directional_mismatch(dout @ w.T * 1.01, summed(lambda v: v @ w, dout), x, rng)
+    assert wrong > 1e-3
 
 
 @pytest.mark.parametrize("mode", ["fast", "full"])
 def test_checker_modes_agree_and_count_evaluations(case, mode):
     x, dout, grad = case
     checker = GradientChecker(1e-6, np.random.default_rng(4), mode=mode)
-    checker.check("dx", grad, Objective.of(smooth, dout), x)
+    checker.check("dx", grad, summed(smooth, dout), x)
     assert checker.evaluations == (4 if mode == "fast" else 2 * x.size)
     with pytest.raises(CheckFailed, match="dx does not match the numerical gradient"):
-        checker.check("dx", grad * 2, Objective.of(smooth, dout), x, batch_size=2)
+        checker.check("dx", grad * 2, summed(smooth, dout), x, batch_size=2)
 
 
 def test_checker_localises_with_a_sample_when_no_reference_gradient():
@@ -83,23 +95,52 @@ def test_checker_localises_with_a_sample_when_no_reference_gradient():
     wrong[:, 0] = 0.0
     checker = GradientChecker(1e-6, rng, mode="fast")
     with pytest.raises(CheckFailed, match=r"Checked one by one, \d+ of 24 sampled elements"):
-        checker.check("dx", wrong, Objective.of(smooth, dout), x)
+        checker.check("dx", wrong, summed(smooth, dout), x)
 
 
 def test_checker_says_whether_the_gradient_agrees_with_the_students_forward(case):
     x, dout, grad = case
     checker = GradientChecker(1e-6, np.random.default_rng(6))
-    own = Objective.of(lambda v: smooth(v) * 3, dout)  # a forward that is 3 times too large
+    students = summed(lambda v: smooth(v) * 3, dout)  # a forward that is 3 times too large
     with pytest.raises(CheckFailed, match="agree with your own layer_forward, so the mistake"):
-        checker.check("dx", grad * 3, Objective.of(smooth, dout), x, lambda: grad,
-                      own=("layer_forward", own))  # fmt: skip
+        checker.check("dx", grad * 3, summed(smooth, dout), x, lambda: grad,
+                      students_forward=("layer_forward", students))  # fmt: skip
+
+
+def answers_once(f, dout, error):
+    """An objective that answers its first batch, then raises ``error`` (a handout's recording
+    holds the first step's answers only)."""
+    batches = []
+
+    def evaluate(points):
+        batches.append(len(points))
+        if len(batches) > 1:
+            raise error
+        return summed(f, dout)(points)
+
+    return evaluate
+
+
+def test_a_recording_without_the_diagnosis_still_fails_the_check(case):
+    x, dout, grad = case
+    checker = GradientChecker(1e-6, np.random.default_rng(8), directions=1)
+    objective = answers_once(smooth, dout, NoReferenceAnswer("not recorded"))
+    with pytest.raises(CheckFailed, match="the detailed diagnosis runs when you submit"):
+        checker.check("dx", grad * 2, objective, x)
+
+
+def test_a_key_error_in_the_reference_is_not_taken_for_a_missing_recording(case):
+    x, dout, grad = case
+    checker = GradientChecker(1e-6, np.random.default_rng(8), directions=1)
+    with pytest.raises(KeyError):
+        checker.check("dx", grad * 2, answers_once(smooth, dout, KeyError("a bug")), x)
 
 
 def test_shape_mismatch_is_explained(case):
     x, dout, grad = case
     checker = GradientChecker(1e-6, np.random.default_rng(7))
     with pytest.raises(CheckFailed, match=r"expected shape \(5, 4\), got shape \(4, 5\): it looks"):
-        checker.check("dw", grad.T, Objective.of(smooth, dout), x)
+        checker.check("dw", grad.T, summed(smooth, dout), x)
 
 
 EXPECTED = np.arange(1.0, 13.0).reshape(3, 4)

@@ -1,4 +1,5 @@
-"""The exception every check raises: an AssertionError whose text is for the student."""
+"""The exceptions of checks: CheckFailed, an AssertionError whose text is for the student, and
+NoReferenceAnswer, for a check that needs a reference answer a handout does not hold."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -8,6 +9,12 @@ from grader.sandbox.errors import StudentCodeError
 
 class CheckFailed(AssertionError):
     """A check found the student's result wrong; ``str(exc)`` explains it to the student."""
+
+
+class NoReferenceAnswer(Exception):
+    """The reference holds recorded answers, not code (a student's handout), and has none for
+    this call: a check that only explains a failure (a diagnosis, a kink test) goes without it,
+    and the full check runs when the student submits."""
 
 
 @contextmanager

@@ -18,7 +18,7 @@ import numpy as np
 from grader.checks.compare import assert_close
 from grader.checks.failure import CheckFailed, depends_on
 from grader.checks.gradcheck import GradientChecker
-from grader.checks.gradients import Objective
+from grader.checks.gradients import summed
 from grader.checks.inputs import assert_unchanged
 from grader.checks.values import expect_array
 
@@ -126,13 +126,13 @@ def check_backward(
         only_k[k] = dout[k]
         return expected(only_k)
 
-    objective = Objective.of(reference_forward, dout)
-    own = Objective(
-        lambda points: layer.forward.objective(tuple(inputs), vary, list(points), output, dout)
-    )
+    def through_student(points: Sequence[np.ndarray]) -> list[float]:
+        return layer.forward.objective(tuple(inputs), vary, list(points), output, dout)
+
     first = np.asarray(inputs[0])
     batch_size = first.shape[0] if first.ndim > 1 else None
     checker.check(
-        grad, value, objective, point, expected, (forward, own), batch_size,
+        grad, value, summed(reference_forward, dout), point, expected, (forward, through_student),
+        batch_size,
         one_example if batch_size and dout is not None else None,
     )  # fmt: skip

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader.checks.bound import BoundChecker
 from grader.checks.failure import CheckFailed
 from grader.checks.gradcheck import GradientChecker
 from grader.checks.inputs import draw_secret, input_rng
@@ -116,11 +117,13 @@ class GradingPlugin:
 
     @pytest.fixture
     def gradcheck(
-        self, request: pytest.FixtureRequest, rng: np.random.Generator
-    ) -> GradientChecker:
+        self, request: pytest.FixtureRequest, rng: np.random.Generator, student: Student,
+        reference: Any,
+    ) -> BoundChecker:  # fmt: skip
         """The gradient checker, configured by the manifest's ``gradient_check``."""
         m = self.manifest
-        checker = GradientChecker(m.gradient_tolerance, rng, m.gradient_mode, m.gradient_directions)
+        checker = BoundChecker(student, reference, m.gradient_tolerance, rng, m.gradient_mode,
+                               m.gradient_directions)  # fmt: skip
         request.node.stash[_CHECKER] = checker
         return checker
 

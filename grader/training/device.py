@@ -1,13 +1,7 @@
-"""Which device a training run uses, and the class of device its time budget is set for."""
+"""The class of device a training run's time budget is set for. (The device itself is chosen
+in the worker, by the assignment's support code: a2's torch_training.best_device.)"""
 
 from __future__ import annotations
-
-from typing import Any
-
-
-def best_device(torch: Any) -> str:
-    """ "cuda" when torch sees a GPU, else "cpu"."""
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def device_class(device: str) -> str:

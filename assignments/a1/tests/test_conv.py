@@ -1,12 +1,6 @@
 import pytest
 
-from grader.checks import (
-    CheckFailed,
-    assert_close,
-    assert_unchanged,
-    expect_array,
-    expect_tuple,
-)
+from grader.testing import CheckFailed, assert_close, assert_unchanged, expect_array, layer_forward
 
 #: Edge cases are shown to students after the due date (the self-check counts them).
 EDGE_CASE = pytest.mark.visibility("after_due_date")
@@ -24,7 +18,6 @@ CASES = [
         marks=EDGE_CASE,
     ),
 ]  # fmt: skip
-GRADS = ("dx", "dw", "db")
 
 
 def conv_inputs(rng, x_shape, w_shape):
@@ -40,8 +33,7 @@ def test_conv_forward(student, reference, rng, tolerance, x_shape, w_shape, stri
     """conv_forward_naive: out matches the reference, inputs unchanged"""
     inputs = conv_inputs(rng, x_shape, w_shape)
     param = {"stride": stride, "pad": pad}
-    call = student.layers.conv_forward_naive.trace(*inputs.values(), param)
-    out, _ = expect_tuple(call.value, ("out", "cache"), "conv_forward_naive")
+    out, _, args = layer_forward(student.layers.conv_forward_naive, *inputs.values(), param)
     expected, _ = reference.layers.conv_forward_naive(*inputs.values(), dict(param))
     out = expect_array(out, "out")
     if out.shape != expected.shape:
@@ -50,17 +42,15 @@ def test_conv_forward(student, reference, rng, tolerance, x_shape, w_shape, stri
             f"stride {stride}, pad {pad}: H' = 1 + (H + 2 * pad - HH) // stride, and likewise W'"
         )
     assert_close(out, expected, "out", tolerance("forward"))
-    assert_unchanged(list(inputs.values()), call.args[:3], list(inputs), "conv_forward_naive")
+    assert_unchanged(list(inputs.values()), args[:3], list(inputs), "conv_forward_naive")
 
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, pad", CASES)
-@pytest.mark.parametrize("grad", GRADS)
+@pytest.mark.parametrize("grad", ["dx", "dw", "db"])
 def test_conv_backward(student, reference, rng, gradcheck, grad, x_shape, w_shape, stride, pad):
     """conv_backward_naive: {grad} matches the numerical gradient"""
     inputs = conv_inputs(rng, x_shape, w_shape)
     param = {"stride": stride, "pad": pad}
     out, _ = reference.layers.conv_forward_naive(*inputs.values(), dict(param))
-    gradcheck.backward(
-        student.layers, reference.layers, ("conv_forward_naive", "conv_backward_naive"), inputs,
-        [param], grad=grad, returns=GRADS, dout=rng.standard_normal(out.shape),
-    )  # fmt: skip
+    dout = rng.standard_normal(out.shape)
+    gradcheck.backward("layers.conv_backward_naive", inputs, param, grad=grad, dout=dout)

@@ -4,7 +4,7 @@ whatever random numbers it draws."""
 import numpy as np
 import pytest
 
-from grader.checks import CheckFailed, assert_close, depends_on, expect_array, expect_tuple
+from grader.testing import CheckFailed, assert_close, depends_on, expect_array, layer_forward
 
 
 def no_zeros(rng, shape):
@@ -12,9 +12,8 @@ def no_zeros(rng, shape):
 
 
 def dropout(student, x, **param):
-    call = student.layers.dropout_forward.trace(x, param)
-    out, cache = expect_tuple(call.value, ("out", "cache"), "dropout_forward")
-    return expect_array(out, "out", shape=x.shape), cache, call
+    out, cache, args = layer_forward(student.layers.dropout_forward, x, param)
+    return expect_array(out, "out", shape=x.shape), cache, args
 
 
 #: x may have any shape: after a convolutional layer it is (N, C, H, W).
@@ -26,7 +25,7 @@ SHAPES = [pytest.param((50, 40), id="2-D x"), pytest.param((6, 3, 5, 4), id="4-D
 def test_dropout_train_mask_values(student, rng, p, shape):
     """dropout_forward: train mode keeps each unit scaled by 1/p or drops it (p={p})"""
     x = no_zeros(rng, shape)
-    out, _, call = dropout(student, x, p=p, mode="train", seed=1)
+    out, _, args = dropout(student, x, p=p, mode="train", seed=1)
     ratio = out / x
     scaled = np.isclose(ratio, 1 / p, rtol=1e-9)
     if not np.all(scaled | (ratio == 0)):
@@ -35,7 +34,7 @@ def test_dropout_train_mask_values(student, rng, p, shape):
             f"out / x should be 0 (dropped) or 1/p = {1 / p:g} (kept, inverted dropout); "
             f"found {bad:g}"
         )
-    if not np.array_equal(call.args[0], x):
+    if not np.array_equal(args[0], x):
         raise CheckFailed("dropout_forward changed its input x; work on a copy")
 
 

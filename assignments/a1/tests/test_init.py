@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import CheckFailed, assert_close, expect_array, expect_number
-from grader.sandbox.codec import Seed
+from grader.testing import CheckFailed, Seed, assert_close, expect_array, expect_number
 
 INITS = {
     "xavier_init": lambda fan_in, fan_out: 2.0 / (fan_in + fan_out),

@@ -1,13 +1,13 @@
 import numpy as np
 import pytest
 
-from grader.checks import (
+from grader.testing import (
     CheckFailed,
     assert_close,
     assert_unchanged,
     depends_on,
     expect_dict,
-    expect_tuple,
+    layer_forward,
     rel_error,
 )
 
@@ -26,12 +26,11 @@ def test_batchnorm_forward_train(student, reference, rng, tolerance):
     """batchnorm_forward: train-mode out matches the reference, inputs unchanged"""
     inputs = norm_inputs(rng, (8, 5), 5)
     args = (*inputs.values(), {"mode": "train"})
-    call = student.layers.batchnorm_forward.trace(*args)
-    out, _ = expect_tuple(call.value, ("out", "cache"), "batchnorm_forward")
+    out, _, after = layer_forward(student.layers.batchnorm_forward, *args)
     expected, _ = reference.layers.batchnorm_forward(*inputs.values(), {"mode": "train"})
     hint = " (use the biased variance: divide by N)"
     assert_close(out, expected, f"out{hint}", tolerance("forward"))
-    assert_unchanged(list(inputs.values()), call.args[:3], list(inputs), "batchnorm_forward")
+    assert_unchanged(list(inputs.values()), after[:3], list(inputs), "batchnorm_forward")
 
 
 @pytest.mark.parametrize(
@@ -67,11 +66,10 @@ def test_test_mode_uses_running_averages(student, reference, rng, tolerance, fun
         "running_mean": rng.standard_normal(3),
         "running_var": rng.uniform(0.5, 2.0, 3),
     }
-    call = getattr(student.layers, function).trace(*inputs.values(), param)
-    out, _ = expect_tuple(call.value, ("out", "cache"), function)
+    out, _, args = layer_forward(getattr(student.layers, function), *inputs.values(), param)
     expected, _ = getattr(reference.layers, function)(*inputs.values(), dict(param))
     assert_close(out, expected, "out in test mode", tolerance("forward"))
-    after = expect_dict(call.args[3], "bn_param after the call")
+    after = expect_dict(args[3], "bn_param after the call")
     for key in ("running_mean", "running_var"):
         assert_close(
             after.get(key), param[key], f"bn_param['{key}'] (test mode must not update it)", 0.0
@@ -83,72 +81,47 @@ def test_test_mode_uses_running_averages(student, reference, rng, tolerance, fun
 def test_batchnorm_backward(student, reference, rng, gradcheck, backward, grad):
     """{backward}: {grad} matches the numerical gradient"""
     inputs = norm_inputs(rng, (64, 32), 32)
-    gradcheck.backward(
-        student.layers,
-        reference.layers,
-        ("batchnorm_forward", backward),
-        inputs,
-        [{"mode": "train"}],
-        grad=grad,
-        returns=GRADS,
-        dout=rng.standard_normal((64, 32)),
-    )
+    dout = rng.standard_normal((64, 32))
+    gradcheck.backward(f"layers.{backward}", inputs, {"mode": "train"}, grad=grad, dout=dout,
+                       forward="batchnorm_forward")  # fmt: skip
 
 
 @pytest.mark.parametrize("n", [1, 5])
 def test_layernorm_forward(student, reference, rng, tolerance, n):
     """layernorm_forward: out matches the reference (N={n}), inputs unchanged"""
     inputs = norm_inputs(rng, (n, 6), 6)
-    call = student.layers.layernorm_forward.trace(*inputs.values(), {})
-    out, _ = expect_tuple(call.value, ("out", "cache"), "layernorm_forward")
+    out, _, args = layer_forward(student.layers.layernorm_forward, *inputs.values(), {})
     expected, _ = reference.layers.layernorm_forward(*inputs.values(), {})
     assert_close(out, expected, "out (normalise each row over its features)", tolerance("forward"))
-    assert_unchanged(list(inputs.values()), call.args[:3], list(inputs), "layernorm_forward")
+    assert_unchanged(list(inputs.values()), args[:3], list(inputs), "layernorm_forward")
 
 
 @pytest.mark.parametrize("grad", GRADS)
 def test_layernorm_backward(student, reference, rng, gradcheck, grad):
     """layernorm_backward: {grad} matches the numerical gradient"""
     inputs = norm_inputs(rng, (32, 64), 64)
-    gradcheck.backward(
-        student.layers,
-        reference.layers,
-        ("layernorm_forward", "layernorm_backward"),
-        inputs,
-        [{"eps": 1e-5}],
-        grad=grad,
-        returns=GRADS,
-        dout=rng.standard_normal((32, 64)),
-    )
+    dout = rng.standard_normal((32, 64))
+    gradcheck.backward("layers.layernorm_backward", inputs, {"eps": 1e-5}, grad=grad, dout=dout)
 
 
 def test_spatial_batchnorm_forward(student, reference, rng, tolerance):
     """spatial_batchnorm_forward: train-mode out matches the reference, inputs unchanged"""
     inputs = norm_inputs(rng, (3, 4, 2, 3), 4)
-    call = student.layers.spatial_batchnorm_forward.trace(*inputs.values(), {"mode": "train"})
-    out, _ = expect_tuple(call.value, ("out", "cache"), "spatial_batchnorm_forward")
+    forward = student.layers.spatial_batchnorm_forward
+    out, _, args = layer_forward(forward, *inputs.values(), {"mode": "train"})
     expected, _ = reference.layers.spatial_batchnorm_forward(*inputs.values(), {"mode": "train"})
     hint = " (normalise each channel over N, H and W)"
     assert_close(out, expected, f"out{hint}", tolerance("forward"))
-    assert_unchanged(
-        list(inputs.values()), call.args[:3], list(inputs), "spatial_batchnorm_forward"
-    )
+    assert_unchanged(list(inputs.values()), args[:3], list(inputs), "spatial_batchnorm_forward")
 
 
 @pytest.mark.parametrize("grad", GRADS)
 def test_spatial_batchnorm_backward(student, reference, rng, gradcheck, grad):
     """spatial_batchnorm_backward: {grad} matches the numerical gradient"""
     inputs = norm_inputs(rng, (4, 4, 6, 6), 4)
-    gradcheck.backward(
-        student.layers,
-        reference.layers,
-        ("spatial_batchnorm_forward", "spatial_batchnorm_backward"),
-        inputs,
-        [{"mode": "train"}],
-        grad=grad,
-        returns=GRADS,
-        dout=rng.standard_normal((4, 4, 6, 6)),
-    )
+    dout = rng.standard_normal((4, 4, 6, 6))
+    backward = "layers.spatial_batchnorm_backward"
+    gradcheck.backward(backward, inputs, {"mode": "train"}, grad=grad, dout=dout)
 
 
 #: A non-default eps on inputs whose variance is of the same order (about 4e-4), so that an eps
@@ -191,9 +164,7 @@ def low_variance_inputs(rng, function, shape, mode):
 def test_forward_uses_eps(student, reference, rng, tolerance, function, shape, mode):
     """{function}: uses the eps it is given ({mode} mode, eps=1e-3, low-variance input)"""
     inputs, param = low_variance_inputs(rng, function, shape, mode)
-    out, _ = expect_tuple(
-        getattr(student.layers, function)(*inputs.values(), dict(param)), ("out", "cache"), function
-    )
+    out, _, _ = layer_forward(getattr(student.layers, function), *inputs.values(), dict(param))
     expected, _ = getattr(reference.layers, function)(*inputs.values(), dict(param))
     what = "out (normalise with sqrt(var + eps), eps from the param dict, not a constant)"
     assert_close(out, expected, what, tolerance("forward"))
@@ -204,18 +175,12 @@ def test_backward_uses_eps(student, reference, rng, gradcheck, tolerance, forwar
     """{backward}: dx matches the numerical gradient with eps=1e-3, low-variance input"""
     inputs, param = low_variance_inputs(rng, forward, shape, "train")
     with depends_on(backward, forward):
-        out, _ = expect_tuple(
-            getattr(student.layers, forward)(*inputs.values(), dict(param)),
-            ("out", "cache"),
-            forward,
-        )
+        out, _, _ = layer_forward(getattr(student.layers, forward), *inputs.values(), dict(param))
     expected, _ = getattr(reference.layers, forward)(*inputs.values(), dict(param))
     if not (isinstance(out, np.ndarray) and out.shape == expected.shape
             and rel_error(out, expected) <= tolerance("forward")):  # fmt: skip
         # The backward needs its own forward's cache: its forward's test already takes the points.
         pytest.skip(f"Not graded with eps={EPS:g}: {forward} is wrong there, and the backward "
                     "needs what it returns.")  # fmt: skip
-    gradcheck.backward(
-        student.layers, reference.layers, (forward, backward), inputs, [param], grad="dx",
-        returns=GRADS, dout=rng.standard_normal(shape),
-    )  # fmt: skip
+    dout = rng.standard_normal(shape)
+    gradcheck.backward(f"layers.{backward}", inputs, param, grad="dx", dout=dout, forward=forward)

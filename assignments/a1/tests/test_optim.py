@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import (
+from grader.testing import (
     CheckFailed,
     assert_close,
     assert_unchanged,

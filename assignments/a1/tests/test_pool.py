@@ -1,13 +1,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import (
-    CheckFailed,
-    assert_close,
-    assert_unchanged,
-    expect_array,
-    expect_tuple,
-)
+from grader.testing import CheckFailed, assert_close, assert_unchanged, expect_array, layer_forward
 
 #: Edge cases are shown to students after the due date (the self-check counts them).
 EDGE_CASE = pytest.mark.visibility("after_due_date")
@@ -38,8 +32,7 @@ def test_pool_forward(student, reference, rng, tolerance, kind, x_shape, ph, pw,
     x = distinct(rng, x_shape)
     param = {"pool_height": ph, "pool_width": pw, "stride": stride}
     function = f"{kind}_pool_forward_naive"
-    call = getattr(student.layers, function).trace(x, param)
-    out, _ = expect_tuple(call.value, ("out", "cache"), function)
+    out, _, args = layer_forward(getattr(student.layers, function), x, param)
     expected, _ = getattr(reference.layers, function)(x, dict(param))
     out = expect_array(out, "out")
     if out.shape != expected.shape:
@@ -48,7 +41,7 @@ def test_pool_forward(student, reference, rng, tolerance, kind, x_shape, ph, pw,
             f"{ph}x{pw} windows, stride {stride}: H' = 1 + (H - pool_height) // stride"
         )
     assert_close(out, expected, "out", tolerance("forward"))
-    assert_unchanged((x,), call.args[:1], ("x",), function)
+    assert_unchanged((x,), args[:1], ("x",), function)
 
 
 @pytest.mark.parametrize("x_shape, ph, pw, stride", CASES)
@@ -57,9 +50,6 @@ def test_pool_backward(student, reference, rng, gradcheck, kind, x_shape, ph, pw
     """{kind}_pool_backward_naive: dx matches the numerical gradient"""
     x = distinct(rng, x_shape)
     param = {"pool_height": ph, "pool_width": pw, "stride": stride}
-    forward = f"{kind}_pool_forward_naive"
-    out, _ = getattr(reference.layers, forward)(x, dict(param))
-    gradcheck.backward(
-        student.layers, reference.layers, (forward, f"{kind}_pool_backward_naive"), {"x": x},
-        [param], grad="dx", returns=("dx",), dout=rng.standard_normal(out.shape),
-    )  # fmt: skip
+    out, _ = getattr(reference.layers, f"{kind}_pool_forward_naive")(x, dict(param))
+    dout = rng.standard_normal(out.shape)
+    gradcheck.backward(f"layers.{kind}_pool_backward_naive", {"x": x}, param, grad="dx", dout=dout)

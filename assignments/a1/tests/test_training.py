@@ -1,8 +1,6 @@
 """Training a network built from the student's own layers and update rules."""
 
-from grader.checks import CheckFailed
-from grader.training.datasets import digits
-from grader.training.trainer import accuracy
+from grader.testing import CheckFailed, accuracy, digits
 
 
 def start(student, x, y, update_rule, config, dims=(64, 100, 10)):

@@ -8,12 +8,15 @@ read holds them or their labels.
 """
 
 import pytest
-from gradescope_utils.autograder_utils.decorators import leaderboard, partial_credit
 
-from grader.checks import CheckFailed
-from grader.sandbox.errors import StudentRaised
-from grader.training.datasets import drawn_digits
-from grader.training.trainer import accuracy
+from grader.testing import (
+    CheckFailed,
+    StudentRaised,
+    accuracy,
+    drawn_digits,
+    leaderboard,
+    partial_credit,
+)
 
 INPUT_SHAPE = (1, 8, 8)
 #: Test accuracy needed for each share of the training points.

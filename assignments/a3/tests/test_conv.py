@@ -4,7 +4,7 @@ non-square inputs, a batch of one, pooling windows that overlap or leave gaps.""
 import numpy as np
 import pytest
 
-from grader.checks.modules import check_backward, check_forward
+from grader.testing import check_backward, check_forward
 
 #: Edge cases are shown to students after the due date (the self-check counts them).
 EDGE_CASE = pytest.mark.visibility("after_due_date")

@@ -4,8 +4,7 @@ gradient of the reference forward, inputs and parameters left unchanged."""
 import numpy as np
 import pytest
 
-from grader.checks import CheckFailed, assert_close, expect_array
-from grader.checks.modules import check_backward, check_forward
+from grader.testing import CheckFailed, assert_close, check_backward, check_forward, expect_array
 
 
 def linear(student, reference, rng):

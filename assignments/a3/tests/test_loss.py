@@ -2,8 +2,13 @@
 
 import numpy as np
 
-from grader.checks import assert_close, assert_unchanged, expect_array, expect_tuple
-from grader.checks.modules import check_backward
+from grader.testing import (
+    assert_close,
+    assert_unchanged,
+    check_backward,
+    expect_array,
+    expect_tuple,
+)
 
 
 def scores(rng, n=6, k=5):

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from grader.checks import CheckFailed, assert_close
+from grader.testing import CheckFailed, assert_close
 
 #: Each optimizer with hyperparameters other than its defaults.
 OPTIONS = {

@@ -3,7 +3,7 @@ only Sequential's own mistakes cost its points."""
 
 import numpy as np
 
-from grader.checks import CheckFailed, assert_close, expect_tuple
+from grader.testing import CheckFailed, assert_close, expect_tuple
 
 
 def probes(student, rng):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.checks import assert_close
+from grader.testing import assert_close
 
 #: Each layer with parameters: (constructor arguments, input shape).
 LAYERS = {"Linear": ((6, 4), (3, 6)), "Conv2D": ((2, 3), (2, 2, 5, 5))}

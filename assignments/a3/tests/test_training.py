@@ -3,9 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import CheckFailed
-from grader.training.datasets import digits
-from grader.training.trainer import accuracy
+from grader.testing import CheckFailed, accuracy, digits
 
 
 def build(student, rng):
