@@ -13,7 +13,6 @@ import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,6 +20,7 @@ from grader.assignment import BUNDLED, tests_folder
 from grader.manifest import Manifest
 from grader.recording import RecordingReference
 from grader.reporting.plugin import GradingPlugin
+from grader.reporting.results import Results
 from grader.sandbox.client import Limits
 from grader.sandbox.proxy import Sandbox
 from grader.sandbox.user import SandboxUser
@@ -39,9 +39,9 @@ class GradingError(RuntimeError):
 
 @dataclass
 class GradingRun:
-    """The results document plus what only staff should see."""
+    """The results plus what only staff should see."""
 
-    results: dict[str, Any]
+    results: Results
     staff_errors: list[str] = field(default_factory=list)
     log: str = ""
     #: Test functions a visible-only run left out entirely (hidden from students).
@@ -76,11 +76,10 @@ def _calibrate(manifest: Manifest) -> dict[str, float]:
     unlimited = dataclasses.replace(manifest, relative_budget=None, budget_seconds={})
     results = _grade(manifest.reference, unlimited, {}).results
     times = {}
-    for test in results["tests"]:
-        run = test.get("extra_data", {}).get("training")
+    for entry in results.entries:
+        run = entry.training
         if run:
-            key = f"{test['extra_data']['nodeid']}|{device_class(run['device'])}"
-            times[key] = run["seconds"]
+            times[f"{entry.nodeid}|{device_class(run['device'])}"] = run["seconds"]
     store_times(manifest.name, times)
     return times
 
@@ -144,14 +143,13 @@ def _grade(
         raise GradingError(f"pytest could not run the tests of {manifest.name}", log.getvalue())
     if record is not None and isinstance(plugin.reference_solution, RecordingReference):
         plugin.reference_solution.save(record)
-    notes = list(staged.notes)
     missing_required = [name for name in staged.missing if name in manifest.required_files]
     if missing_required:
-        notes.insert(0, f"Your submission is missing {', '.join(missing_required)}: the tests "
-                     f"of its functions score 0. Submit files named exactly "
-                     f"{', '.join(manifest.required_files)}.")  # fmt: skip
-    if notes:
-        plugin.results["output"] = "\n".join([*notes, plugin.results["output"]])
+        plugin.results.notes.append(
+            f"Your submission is missing {', '.join(missing_required)}: the tests of its "
+            f"functions score 0. Submit files named exactly {', '.join(manifest.required_files)}."
+        )
+    plugin.results.notes += staged.notes
     ran = {meta.function for meta in plugin.meta.values() if meta not in plugin.left_out}
     hidden = {meta.function for meta in plugin.left_out} - ran  # every case of them hidden
     return GradingRun(plugin.results, plugin.staff_errors, log.getvalue(), hidden, isolation)

@@ -7,7 +7,6 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
@@ -16,6 +15,7 @@ from grader.grading import GradingError, grade
 from grader.manifest import Manifest, ManifestError
 from grader.reporting.curves import write_curves
 from grader.reporting.fallback import STAFF_SIDE, failure_results
+from grader.reporting.results import Results
 from grader.reporting.schema import validation_errors
 from grader.reporting.table import render
 from grader.reporting.writer import write_results
@@ -31,7 +31,7 @@ def grade_to_file(
     load_manifest: Callable[[], Manifest],
     output: Path | None,
     console: Console,
-    instead: Callable[[Manifest], dict[str, Any] | None] | None = None,
+    instead: Callable[[Manifest], Results | None] | None = None,
     only_visible: bool = False,
 ) -> int:
     """Grade and write ``output``; print the table. Returns 0, or 2 with staff warnings, or 1
@@ -46,7 +46,7 @@ def grade_to_file(
         if results is None:
             run = grade(submission, manifest, only_visible)
             results, staff_errors, isolation = run.results, run.staff_errors, run.isolation
-        problems = validation_errors(results)
+        problems = validation_errors(results.to_gradescope())
         if problems:  # a bug of ours: never hand Gradescope an invalid file
             raise GradingError("results.json failed schema validation: " + "; ".join(problems))
     except SubmissionError as exc:

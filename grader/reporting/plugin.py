@@ -25,6 +25,7 @@ from grader.reference import Reference
 from grader.reporting.collection import TestFileError, load_error
 from grader.reporting.naming import describe_test
 from grader.reporting.outcomes import Outcome, TestMeta, build_results, owner_of, visibility_of
+from grader.reporting.results import LeaderboardEntry, Results
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.proxy import Sandbox, Student
 from grader.training.budget import Budget, budget_for
@@ -34,7 +35,7 @@ from grader.training.trainer import Trainer
 _CHECKER = pytest.StashKey[GradientChecker]()
 _TRAINER = pytest.StashKey[Trainer]()
 _NOTES = pytest.StashKey[list[str]]()
-_BOARD = pytest.StashKey[list[dict[str, Any]]]()
+_BOARD = pytest.StashKey[list[LeaderboardEntry]]()
 
 
 class BudgetExhausted(Exception):
@@ -82,7 +83,7 @@ class GradingPlugin:
         self.outcomes: list[Outcome] = []
         self.staff_errors: list[str] = []
         self.manifest_error: ManifestError | None = None
-        self.results: dict[str, Any] | None = None
+        self.results: Results | None = None
         self._with_subtests: set[str] = set()
         self._call_values: dict[str, tuple[Any, Any]] = {}
 
@@ -152,7 +153,7 @@ class GradingPlugin:
         entries = request.node.stash.setdefault(_BOARD, [])
 
         def add(name: str, value: float | str, order: str = "desc") -> None:
-            entries.append({"name": name, "value": value, "order": order})
+            entries.append(LeaderboardEntry(name, value, order))
 
         return add
 

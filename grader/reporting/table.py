@@ -1,15 +1,14 @@
-"""The readable terminal view of a results document. Names and messages are printed as literal
+"""The readable terminal view of a grading's results. Names and messages are printed as literal
 text (never as rich markup: a message may hold ``[/]``), capped like results.json."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader.reporting.caps import bounded
+from grader.reporting.caps import OTHER_LIMIT, OUTPUT_LIMIT, cap
+from grader.reporting.results import Results
 
 #: Characters of a message's first line shown in the table.
 LINE_LIMIT = 200
@@ -17,36 +16,29 @@ LINE_LIMIT = 200
 _STATUS_STYLE = {"passed": "green", "failed": "red"}
 
 
-def render(results: dict[str, Any], console: Console, title: str = "") -> None:
+def render(results: Results, console: Console, title: str = "") -> None:
     """One row per entry (test, points, status, first line of its message), then the total."""
-    results = bounded(results)
     table = Table(title=Text(title) if title else None, show_lines=False, expand=False)
     table.add_column("#", style="dim", no_wrap=True)
     table.add_column("Test", overflow="fold")
     table.add_column("Points", justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     table.add_column("Message", overflow="fold", max_width=70)
-    for test in results["tests"]:
-        outcome = test.get("extra_data", {}).get("outcome", test.get("status", ""))
-        style = _STATUS_STYLE.get(test.get("status", ""), "")
-        label = (
-            outcome
-            if test.get("visibility", "visible") == "visible"
-            else (f"{outcome} ({test['visibility']})")
-        )
+    for entry in results.entries:
+        outcome = cap(entry.outcome, OTHER_LIMIT)
+        label = outcome if entry.visibility == "visible" else f"{outcome} ({entry.visibility})"
         table.add_row(
-            Text(test.get("number", "")),
-            Text(test["name"]),
-            f"{test['score']:g}/{test['max_score']:g}",
-            Text(label, style=style),
-            Text(_first_line(test.get("output") or "")),
+            Text(cap(entry.number, OTHER_LIMIT)),
+            Text(cap(entry.name, OTHER_LIMIT)),
+            f"{entry.score:g}/{entry.max_score:g}",
+            Text(label, style=_STATUS_STYLE.get(entry.status, "")),
+            Text(_first_line(cap(entry.output))),
         )
     console.print(table)
-    score = sum(t["score"] for t in results["tests"])
-    total = sum(t["max_score"] for t in results["tests"])
-    console.print(Text(f"Total: {score:g} / {total:g}", style="bold"))
-    if results.get("output"):
-        console.print(Text(results["output"]))
+    score = sum(e.score for e in results.entries)
+    console.print(Text(f"Total: {score:g} / {results.max_score:g}", style="bold"))
+    if results.output:
+        console.print(Text(cap(results.output, OUTPUT_LIMIT)))
 
 
 def _first_line(text: str) -> str:
