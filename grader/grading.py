@@ -16,15 +16,19 @@ from pathlib import Path
 
 import pytest
 
+from grader import code, context
 from grader.assignment import BUNDLED, tests_folder
+from grader.checks import fixtures as check_fixtures
 from grader.manifest import Manifest
 from grader.recording import RecordingReference
+from grader.reporting import fixtures as result_fixtures
 from grader.reporting.plugin import GradingPlugin
 from grader.reporting.results import Results
 from grader.sandbox.client import Limits
 from grader.sandbox.proxy import Sandbox
 from grader.sandbox.user import SandboxUser
 from grader.submission import stage
+from grader.training import fixtures as training_fixtures
 from grader.training.budget import CACHE_VARIABLE, cached_times, store_times
 from grader.training.device import device_class
 
@@ -50,6 +54,8 @@ class GradingRun:
     isolation: list[str] = field(default_factory=list)
 
 
+#: Where the fixtures of grading tests live, each with the concern it serves.
+FIXTURES = (code, context, check_fixtures, training_fixtures, result_fixtures)
 #: Environment variables that name staff files run_autograder knows of (Gradescope's layout).
 STAFF_VARIABLES = ("GRADER_METADATA", "GRADER_SOURCE")
 
@@ -132,14 +138,17 @@ def _grade(
         log = io.StringIO()
         try:
             with redirect_stdout(log), redirect_stderr(log):
-                code = pytest.main(args, plugins=[plugin])
+                status = pytest.main(args, plugins=[plugin, plugin.scheduler, *FIXTURES])
         finally:
             sandbox.close()
             _forget_test_modules(manifest.folder)
     if plugin.manifest_error is not None:  # it names the private copy: name the original
         error = plugin.manifest_error
         raise type(error)(str(error).replace(str(manifest.folder), str(original.folder)))
-    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or not plugin.results:
+    if (
+        status in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
+        or not plugin.results
+    ):
         raise GradingError(f"pytest could not run the tests of {manifest.name}", log.getvalue())
     if record is not None and isinstance(plugin.reference_solution, RecordingReference):
         plugin.reference_solution.save(record)
