@@ -19,6 +19,7 @@ import pytest
 from grader import code, context
 from grader.assignment import BUNDLED, tests_folder
 from grader.checks import fixtures as check_fixtures
+from grader.context import GradingContext
 from grader.manifest import Manifest
 from grader.recording import RecordingReference
 from grader.reporting import fixtures as result_fixtures
@@ -125,9 +126,8 @@ def _grade(
         except BaseException:
             sandbox.close()
             raise
-        plugin = GradingPlugin(
-            manifest, sandbox, reference_times, only_visible, bool(record), inputs_seed
-        )
+        run = GradingContext.create(manifest, sandbox, reference_times, bool(record), inputs_seed)
+        plugin = GradingPlugin(run, only_visible)
         ini = Path(workdir) / "pytest.ini"
         ini.write_text("[pytest]\n")
         args = [
@@ -145,13 +145,11 @@ def _grade(
     if plugin.manifest_error is not None:  # it names the private copy: name the original
         error = plugin.manifest_error
         raise type(error)(str(error).replace(str(manifest.folder), str(original.folder)))
-    if (
-        status in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
-        or not plugin.results
-    ):
+    broke = status in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
+    if broke or plugin.results is None:
         raise GradingError(f"pytest could not run the tests of {manifest.name}", log.getvalue())
-    if record is not None and isinstance(plugin.reference_solution, RecordingReference):
-        plugin.reference_solution.save(record)
+    if record is not None and isinstance(run.solution, RecordingReference):
+        run.solution.save(record)
     missing_required = [name for name in staged.missing if name in manifest.required_files]
     if missing_required:
         plugin.results.notes.append(

@@ -162,9 +162,12 @@ def produce_batch() -> dict[str, str]:
             archive.writestr("../evil.py", "x = 1\n")
         files: dict[str, str] = {}
         for run in ("first", "resumed"):
-            with contextlib.redirect_stdout(io.StringIO()):
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
                 main(["batch", str(source), "-a", "a1", "-o", str(folder / "out"),
                       "--workers", "1"])  # fmt: skip
+            if run == "resumed" and "Graded 0 submissions now" not in printed.getvalue():
+                raise AssertionError(f"the batch did not resume: {printed.getvalue()}")
             for name in ("summary.csv", "report.md"):
                 files[f"{run}-{name}"] = (folder / "out" / name).read_text()
         return files

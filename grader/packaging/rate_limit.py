@@ -13,7 +13,7 @@ import math
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from grader.reporting.results import Entry, Results
+from grader.reporting.results import Results
 
 
 def _time(text: Any) -> datetime | None:
@@ -64,7 +64,7 @@ def check(limit: tuple[int, float] | None, metadata: dict[str, Any]) -> Results 
     latest = max(recent, key=lambda pair: pair[0])[1]
     score = latest.get("score")
     score = score if isinstance(score, int | float) and math.isfinite(score) else 0.0
-    entries: list[Entry] = _results(latest).entries
+    entries = _results(latest).entries
     opens = _shift(recent[-submissions][0], window)
     message = (
         f"This submission was not graded: at most {submissions} submissions are graded in "

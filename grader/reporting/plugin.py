@@ -20,11 +20,8 @@ import pytest
 
 from grader.checks.failure import CheckFailed
 from grader.checks.fixtures import GRADCHECK
-from grader.checks.inputs import draw_secret
 from grader.context import CONTEXT, GradingContext
-from grader.manifest import Manifest, ManifestError
-from grader.recording import RecordingReference, ReplayReference, is_recording
-from grader.reference import Reference
+from grader.manifest import ManifestError
 from grader.reporting.collection import TestFileError, load_error
 from grader.reporting.fixtures import BOARD, NOTES
 from grader.reporting.naming import describe_test
@@ -32,7 +29,6 @@ from grader.reporting.outcomes import Outcome, TestMeta, build_results, owner_of
 from grader.reporting.results import Results
 from grader.reporting.scheduling import OUTCOME, NotScheduled, Scheduler
 from grader.sandbox.errors import StudentCodeError
-from grader.sandbox.proxy import Sandbox
 from grader.training.fixtures import TRAINING
 
 #: user_properties names of what student code printed during a test, and of the message to show.
@@ -42,36 +38,18 @@ PRINTED, MESSAGE = "grader.printed", "grader.message"
 class GradingPlugin:
     """Collects the outcome of every test, case and subtest of one grading run."""
 
-    def __init__(
-        self,
-        manifest: Manifest,
-        sandbox: Sandbox,
-        reference_times: dict[str, float] | None = None,
-        only_visible: bool = False,
-        record: bool = False,
-        inputs_seed: int | None = None,
-    ) -> None:
-        self.manifest = manifest
-        self.sandbox = sandbox
-        solution = _solution(manifest, record)
-        #: Inputs from a secret seed (or ``inputs_seed``), except when recording or replaying
-        #: a handout's answers, which hold inputs seeded from test ids only.
-        public = isinstance(solution, ReplayReference) or record
-        secret = inputs_seed if inputs_seed is not None or public else draw_secret()
-        self.context = GradingContext(manifest, sandbox, solution, secret, reference_times or {})
-        self.meta: dict[str, TestMeta] = self.context.meta
+    def __init__(self, context: GradingContext, only_visible: bool = False) -> None:
+        self.context = context
+        self.manifest, self.sandbox = context.manifest, context.sandbox
+        self.meta: dict[str, TestMeta] = context.meta
         self.outcomes: list[Outcome] = []
-        self.scheduler = Scheduler(manifest, self.meta, self.outcomes, only_visible,
-                                   getattr(solution, "withheld", frozenset()))  # fmt: skip
+        withheld = getattr(context.solution, "withheld", frozenset())
+        self.scheduler = Scheduler(self.manifest, self.meta, self.outcomes, only_visible, withheld)
         self.staff_errors: list[str] = []
         self.manifest_error: ManifestError | None = None
         self.results: Results | None = None
         self._with_subtests: set[str] = set()
         self._call_values: dict[str, tuple[Any, Any]] = {}
-
-    @property
-    def reference_solution(self) -> Reference | RecordingReference | ReplayReference:
-        return self.context.solution
 
     @property
     def left_out(self) -> list[TestMeta]:
@@ -199,14 +177,6 @@ class GradingPlugin:
         self.sandbox.close()
         elapsed = time.monotonic() - self.scheduler.started
         self.results = build_results(self.outcomes, self.manifest, elapsed, self.left_out)
-
-
-def _solution(manifest: Manifest, record: bool) -> Reference | RecordingReference | ReplayReference:
-    """The reference solution, its recording (``record``), or a handout's recorded answers."""
-    if is_recording(manifest.reference):  # a student's handout: answers, not code
-        return ReplayReference(manifest.reference)
-    reference = Reference(manifest.reference, manifest.modules)
-    return RecordingReference(reference) if record else reference
 
 
 def _measured(properties: dict[str, Any]) -> tuple[dict[str, Any], str]:
