@@ -13,18 +13,23 @@ import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from grader import code, context
 from grader.assignment import BUNDLED, tests_folder
+from grader.checks import fixtures as check_fixtures
+from grader.context import GradingContext
 from grader.manifest import Manifest
 from grader.recording import RecordingReference
+from grader.reporting import fixtures as result_fixtures
 from grader.reporting.plugin import GradingPlugin
+from grader.reporting.results import Results
 from grader.sandbox.client import Limits
 from grader.sandbox.proxy import Sandbox
 from grader.sandbox.user import SandboxUser
 from grader.submission import stage
+from grader.training import fixtures as training_fixtures
 from grader.training.budget import CACHE_VARIABLE, cached_times, store_times
 from grader.training.device import device_class
 
@@ -39,9 +44,9 @@ class GradingError(RuntimeError):
 
 @dataclass
 class GradingRun:
-    """The results document plus what only staff should see."""
+    """The results plus what only staff should see."""
 
-    results: dict[str, Any]
+    results: Results
     staff_errors: list[str] = field(default_factory=list)
     #: Test functions a visible-only run left out entirely (hidden from students).
     hidden_functions: set[str] = field(default_factory=set)
@@ -49,6 +54,8 @@ class GradingRun:
     isolation: list[str] = field(default_factory=list)
 
 
+#: Where the fixtures of grading tests live, each with the concern it serves.
+FIXTURES = (code, context, check_fixtures, training_fixtures, result_fixtures)
 #: Environment variables that name staff files run_autograder knows of (Gradescope's layout).
 STAFF_VARIABLES = ("GRADER_METADATA", "GRADER_SOURCE")
 
@@ -75,11 +82,10 @@ def _calibrate(manifest: Manifest) -> dict[str, float]:
     unlimited = dataclasses.replace(manifest, relative_budget=None, budget_seconds={})
     results = _grade(manifest.reference, unlimited, {}).results
     times = {}
-    for test in results["tests"]:
-        run = test.get("extra_data", {}).get("training")
+    for entry in results.entries:
+        run = entry.training
         if run:
-            key = f"{test['extra_data']['nodeid']}|{device_class(run['device'])}"
-            times[key] = run["seconds"]
+            times[f"{entry.nodeid}|{device_class(run['device'])}"] = run["seconds"]
     store_times(manifest.name, times)
     return times
 
@@ -119,9 +125,8 @@ def _grade(
         except BaseException:
             sandbox.close()
             raise
-        plugin = GradingPlugin(
-            manifest, sandbox, reference_times, only_visible, bool(record), inputs_seed
-        )
+        run = GradingContext.create(manifest, sandbox, reference_times, bool(record), inputs_seed)
+        plugin = GradingPlugin(run, only_visible)
         ini = Path(workdir) / "pytest.ini"
         ini.write_text("[pytest]\n")
         args = [
@@ -133,25 +138,25 @@ def _grade(
         log = io.StringIO()
         try:
             with redirect_stdout(log), redirect_stderr(log):
-                code = pytest.main(args, plugins=[plugin])
+                status = pytest.main(args, plugins=[plugin, plugin.scheduler, *FIXTURES])
         finally:
             sandbox.close()
             _forget_test_modules(manifest.folder)
     if plugin.manifest_error is not None:  # it names the private copy: name the original
         error = plugin.manifest_error
         raise type(error)(str(error).replace(str(manifest.folder), str(original.folder)))
-    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or not plugin.results:
+    broke = status in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
+    if broke or plugin.results is None:
         raise GradingError(f"pytest could not run the tests of {manifest.name}", log.getvalue())
-    if record is not None and isinstance(plugin.reference_solution, RecordingReference):
-        plugin.reference_solution.save(record)
-    notes = list(staged.notes)
+    if record is not None and isinstance(run.solution, RecordingReference):
+        run.solution.save(record)
     missing_required = [name for name in staged.missing if name in manifest.required_files]
     if missing_required:
-        notes.insert(0, f"Your submission is missing {', '.join(missing_required)}: the tests "
-                     f"of its functions score 0. Submit files named exactly "
-                     f"{', '.join(manifest.required_files)}.")  # fmt: skip
-    if notes:
-        plugin.results["output"] = "\n".join([*notes, plugin.results["output"]])
+        plugin.results.notes.append(
+            f"Your submission is missing {', '.join(missing_required)}: the tests of its "
+            f"functions score 0. Submit files named exactly {', '.join(manifest.required_files)}."
+        )
+    plugin.results.notes += staged.notes
     ran = {meta.function for meta in plugin.meta.values() if meta not in plugin.left_out}
     hidden = {meta.function for meta in plugin.left_out} - ran  # every case of them hidden
     return GradingRun(plugin.results, plugin.staff_errors, hidden, isolation)

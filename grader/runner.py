@@ -7,7 +7,6 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
@@ -16,6 +15,7 @@ from grader.grading import GradingError, grade
 from grader.manifest import Manifest, ManifestError
 from grader.reporting.curves import write_curves
 from grader.reporting.fallback import STAFF_SIDE, failure_results
+from grader.reporting.results import Results
 from grader.reporting.schema import validation_errors
 from grader.reporting.table import render
 from grader.reporting.writer import write_results
@@ -31,24 +31,24 @@ def grade_to_file(
     load_manifest: Callable[[], Manifest],
     output: Path | None,
     console: Console,
-    instead: Callable[[Manifest], dict[str, Any] | None] | None = None,
+    grade_unless: Callable[[Manifest], Results | None] | None = None,
     only_visible: bool = False,
-    show: Callable[[dict[str, Any], Console, str], int] | None = None,
+    show: Callable[[Results, Console, str], int] | None = None,
 ) -> int:
     """Grade and write ``output``; print the table. Returns 0, or 2 with staff warnings, or 1
     after an internal error. Misuse errors are re-raised after a results file saying so is
-    written. ``instead`` may return results that replace grading (a rate limit);
+    written. ``grade_unless`` may return results that replace grading (a rate limit's);
     ``only_visible`` runs the visible tests only (a student's self-check); ``show``, if given,
     prints the results instead of the table and returns the status (a student's view)."""
     try:
         manifest = load_manifest()
-        results = instead(manifest) if instead is not None else None
+        results = grade_unless(manifest) if grade_unless is not None else None
         staff_errors: list[str] = []
         isolation: list[str] = []
         if results is None:
             run = grade(submission, manifest, only_visible)
             results, staff_errors, isolation = run.results, run.staff_errors, run.isolation
-        problems = validation_errors(results)
+        problems = validation_errors(results.to_gradescope())
         if problems:  # a bug of ours: never hand Gradescope an invalid file
             raise GradingError("results.json failed schema validation: " + "; ".join(problems))
     except SubmissionError as exc:
@@ -79,7 +79,7 @@ def grade_to_file(
     return 2 if staff_errors else status
 
 
-def _table(results: dict[str, Any], console: Console, title: str) -> int:
+def _table(results: Results, console: Console, title: str) -> int:
     render(results, console, title=title)
     return 0
 

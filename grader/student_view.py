@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
+from grader.reporting.caps import OTHER_LIMIT, bounded, cap
+from grader.reporting.results import Results
 from grader.reporting.table import render
 
 #: Lines and characters of one failed test's message shown after the table.
@@ -18,24 +19,25 @@ DETAIL_LINES = 40
 DETAIL_CHARS = 4000
 
 
-def failed(results: dict[str, Any]) -> bool:
+def failed(results: Results) -> bool:
     """Whether a test that ran failed (status 1), as opposed to all passing (status 0)."""
-    return any(test.get("status") == "failed" for test in results["tests"])
+    return any(entry.status == "failed" for entry in results.entries)
 
 
-def show_table(results: dict[str, Any], console: Console, title: str) -> int:
+def show_table(results: Results, console: Console, title: str) -> int:
     """The table, then each failed test's whole message (bounded); returns the status."""
     render(results, console, title=title)
-    for test in results["tests"]:
-        if test.get("status") == "failed" and (test.get("output") or "").strip():
-            console.print(Text(f"\n{test.get('number', '')} {test['name']}", style="bold red"))
-            console.print(Text(_bounded(test["output"].strip())))
+    for entry in results.entries:
+        if entry.status == "failed" and entry.output.strip():
+            console.print(Text(f"\n{cap(entry.number, OTHER_LIMIT)} {cap(entry.name, OTHER_LIMIT)}",
+                               style="bold red"))  # fmt: skip
+            console.print(Text(_bounded(cap(entry.output).strip())))
     return 1 if failed(results) else 0
 
 
-def show_json(results: dict[str, Any], console: Console, title: str) -> int:
+def show_json(results: Results, console: Console, title: str) -> int:
     """The results document on stdout (the rest goes to ``console``: stderr); the status."""
-    json.dump(results, sys.stdout, indent=2)
+    json.dump(bounded(results.to_gradescope()), sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 1 if failed(results) else 0
 

@@ -22,7 +22,7 @@ def graded(submission: Path, manifest: Manifest | str | Path = "a1") -> dict[str
     """Grade and return results.json's document, failing the test if it breaks the schema."""
     if not isinstance(manifest, Manifest):
         manifest = assignment.find(str(manifest))
-    results = grade(submission, manifest).results
+    results = grade(submission, manifest).results.to_gradescope()
     problems = validation_errors(results)
     assert not problems, problems
     return results

@@ -61,7 +61,7 @@ VARIANTS = [
 def test_self_check_verdicts_match_the_real_grade(handout, tmp_path, name):
     variant = next(v for v in BUGGY if v.name == name)
     submission = variant.write(tmp_path / "submission")
-    real = grade(submission, assignment.find("a3"), only_visible=True).results
+    real = grade(submission, assignment.find("a3"), only_visible=True).results.to_gradescope()
     checked = self_check(handout, submission, tmp_path)
     ran = {t["name"] for t in checked["tests"]}  # not those withheld from the handout
     assert failed(checked) == failed(real) & ran != set()
@@ -76,7 +76,7 @@ def test_a_notebook_of_classes_is_graded_like_files(tmp_path):
     notebook.cells = [nbformat.v4.new_code_cell(code), nbformat.v4.new_code_cell(loop)]
     nbformat.write(notebook, str(tmp_path / "a3.ipynb"))
     started = time.monotonic()
-    results = grade(tmp_path / "a3.ipynb", assignment.find("a3")).results
+    results = grade(tmp_path / "a3.ipynb", assignment.find("a3")).results.to_gradescope()
     assert time.monotonic() - started < 90  # the loop never ran
     assert [t["name"] for t in results["tests"] if t["score"] < t["max_score"]] == []
 

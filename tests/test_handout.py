@@ -56,7 +56,7 @@ def self_check(handout: Path, submission: Path, tmp_path: Path) -> dict:
     shutil.copytree(handout, work)
     for path in submission.glob("*.py"):
         shutil.copy(path, work / path.name)
-    return grade(work, assignment.find(str(work)), only_visible=True).results
+    return grade(work, assignment.find(str(work)), only_visible=True).results.to_gradescope()
 
 
 def failed(results: dict) -> set[str]:
@@ -103,8 +103,8 @@ def answering_from_the_recording(handout: Path, folder: Path) -> Path:
 def test_answers_from_the_recording_score_what_an_empty_submission_scores(handout, tmp_path):
     cheat = answering_from_the_recording(handout, tmp_path / "cheat")
     assert score(self_check(handout, cheat, tmp_path / "check")) > 30  # the answers are there...
-    real = grade(cheat, assignment.find("a1")).results
-    empty = grade(handout, assignment.find("a1")).results  # the stubs
+    real = grade(cheat, assignment.find("a1")).results.to_gradescope()
+    empty = grade(handout, assignment.find("a1")).results.to_gradescope()  # the stubs
     assert score(real) == score(empty)  # ...but never for the real grade's inputs
 
 
@@ -127,7 +127,7 @@ def test_the_recording_holds_no_call_the_real_grade_makes(handout, tmp_path):
 def test_self_check_verdicts_match_the_real_grade(handout, tmp_path, name):
     variant = next(v for v in BUGGY if v.name == name)
     submission = variant.write(tmp_path / "submission")
-    real = grade(submission, assignment.find("a1"), only_visible=True).results
+    real = grade(submission, assignment.find("a1"), only_visible=True).results.to_gradescope()
     checked = self_check(handout, submission, tmp_path)
     ran = {t["name"] for t in checked["tests"]}  # not those withheld from the handout
     assert failed(checked) == failed(real) & ran != set()

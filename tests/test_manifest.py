@@ -128,7 +128,7 @@ def test_a_test_without_points_is_a_manifest_error(tmp_path, points):
 )
 def test_explicit_zero_points_are_allowed(tmp_path, points):
     folder = staff_assignment(tmp_path, DOUBLE, points)
-    tests = grade(tmp_path, assignment.find(str(folder))).results["tests"]
+    tests = grade(tmp_path, assignment.find(str(folder))).results.to_gradescope()["tests"]
     assert [t["status"] for t in tests] == ["passed", "passed"]
     assert sum(t["max_score"] for t in tests) == (0 if "double: 0" in points else 2)
 

@@ -19,7 +19,7 @@ def meta(function: str, group: str | None = "f", **kw) -> TestMeta:
 
 
 def results(outcomes, m=None):
-    document = build_results(outcomes, m or manifest(), 1.5)
+    document = build_results(outcomes, m or manifest(), 1.5).to_gradescope()
     assert validation_errors(document) == []
     return document
 

@@ -16,6 +16,7 @@ import pytest
 from conftest import SOLUTION
 
 from grader.cli import main
+from grader.reporting.results import Results
 from grader.reporting.schema import validation_errors
 from grader.reporting.writer import write_results
 from grader.sandbox.user import student_uids
@@ -78,7 +79,7 @@ def test_results_in_roots_folder_survive_a_planting_submission(tmp_path, shared)
 def test_a_directory_planted_at_the_path_is_moved_aside(tmp_path):
     output = tmp_path / "results.json"
     (output / "inside").mkdir(parents=True)
-    write_results({"score": 1.0, "tests": []}, output)
+    write_results(Results(score=1.0), output)
     assert json.loads(output.read_text())["score"] == 1.0
     assert [p.name.split("-")[0] for p in tmp_path.iterdir() if p != output] == [
         "results.json.moved"

@@ -150,7 +150,9 @@ def test_rate_limit_counts_graded_submissions_in_the_window(previous, limited):
     result = check((2, 24.0), metadata)
     assert (result is not None) == limited
     if limited:
-        assert result["score"] == 9.0 and result["extra_data"] == {"rate_limited": True}
+        assert result.score == 9.0 and result.to_gradescope()["extra_data"] == {
+            "rate_limited": True
+        }
 
 
 def test_no_rate_limit_without_a_limit_or_a_date():

@@ -271,6 +271,6 @@ def test_a_case_can_be_hidden_with_a_visibility_mark(tmp_path):
         "cases: case 1": "visible", "cases: case 2": "hidden"
     }  # fmt: skip
     checked = grade(tmp_path / "submission", assignment.find(str(folder)), only_visible=True)
-    assert [t["name"] for t in checked.results["tests"]] == ["cases: case 1"]
-    assert checked.results["tests"][0]["max_score"] == 1
-    assert "1 more test (worth 1 points) will run after you submit" in checked.results["output"]
+    assert [e.name for e in checked.results.entries] == ["cases: case 1"]
+    assert checked.results.entries[0].max_score == 1
+    assert "1 more test (worth 1 points) will run after you submit" in checked.results.output

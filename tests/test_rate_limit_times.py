@@ -25,7 +25,7 @@ def test_times_without_an_offset_are_utc_and_never_raise(created, previous, limi
     result = check((1, 24.0), {"created_at": created, "previous_submissions": [entry]})
     assert (result is not None) == limited
     if limited:
-        assert result["score"] == 7.0 and "not graded" in result["output"]
+        assert result.score == 7.0 and "not graded" in result.output
 
 
 @pytest.mark.parametrize("previous", [5, "2026-11-20T09:00:00Z", {"a": 1}, None, [None, 3]])
@@ -39,4 +39,4 @@ def test_a_previous_score_that_is_not_a_finite_number_stays_zero(score):
     entry = {"submission_time": "2026-11-20T09:00:00Z", "score": score}
     result = check((1, 24.0), {"created_at": "2026-11-20T10:00:00Z",
                                "previous_submissions": [entry]})  # fmt: skip
-    assert result is not None and result["score"] == 0.0
+    assert result is not None and result.score == 0.0

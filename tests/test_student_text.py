@@ -16,6 +16,7 @@ from rich.console import Console
 
 from grader.cli import main
 from grader.reporting.caps import OUTPUT_LIMIT, bounded, cap
+from grader.reporting.results import Entry, Results
 from grader.reporting.schema import validation_errors
 from grader.reporting.table import render
 
@@ -78,10 +79,10 @@ def test_markup_in_messages_is_printed_as_written(tmp_path, capsys, monkeypatch)
 
 def test_the_table_prints_names_titles_and_outputs_literally():
     console = Console(record=True, width=300, color_system="truecolor")
-    results = {"output": f"top {MARKUP}", "tests": [
-        {"number": "1.1", "name": f"f: {MARKUP}", "score": 0, "max_score": 1,
-         "status": "failed", "output": f"{MARKUP}\nsecond line", "visibility": "visible"}
-    ]}  # fmt: skip
+    results = Results(
+        [Entry(f"f: {MARKUP}", "1.1", 0, 1, "failed", f"{MARKUP}\nsecond line")],
+        notes=[f"top {MARKUP}"],
+    )
     render(results, console, title=f"sub {MARKUP}")
     text = console.export_text()
     assert text.count("[bold red]not bold[/bold red]") == 4  # title, name, message, output

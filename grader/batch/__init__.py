@@ -27,8 +27,8 @@ from grader.batch.discover import Submission, discover
 from grader.batch.fingerprint import Fingerprint, fingerprint
 from grader.batch.progress import BatchProgress
 from grader.batch.summary import preload_plotting, status, total, write_summary
-from grader.batch.task import record_of
 from grader.manifest import Manifest
+from grader.reporting.results import Results
 from grader.reporting.writer import write_results
 
 __all__ = ["Batch", "BatchProgress", "ClusterError", "run_batch", "status", "total"]
@@ -40,7 +40,7 @@ class Batch:
 
     submissions: list[Submission] = field(default_factory=list)
     #: Every submission's results, kept or graded now.
-    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    results: dict[str, Results] = field(default_factory=dict)
     graded: int = 0
     kept: int = 0
     #: Results made with another grader or assignment, graded again.
@@ -52,7 +52,7 @@ class Batch:
 
 #: Told the number of submissions to grade now, then each result as it comes.
 Start = Callable[[int], None]
-Result = Callable[[Submission, dict[str, Any]], None]
+Result = Callable[[Submission, Results], None]
 
 
 def run_batch(
@@ -74,11 +74,11 @@ def run_batch(
         if on_start:
             on_start(len(todo))
 
-        def done(sub: Submission, results: dict[str, Any]) -> None:
+        def done(sub: Submission, results: Results) -> None:
             write_results(results, outdir / sub.id / "results.json")
             batch.results[sub.id] = results
             batch.graded += 1
-            if record_of(results).get("failure"):
+            if results.failure:
                 batch.failed.append(sub.id)
             if on_result:
                 on_result(sub, results)
@@ -105,15 +105,14 @@ def _to_grade(
     todo, seconds = [], {}
     for sub in batch.submissions:
         results = _read(outdir / sub.id / "results.json")
-        fresh = results is not None and not made_with.differences(
-            record_of(results).get("fingerprint")
-        )
+        record = results.batch if results is not None else None
+        fresh = record is not None and not made_with.differences(record.fingerprint)
         if fresh and not regrade:
             batch.results[sub.id] = results
             batch.kept += 1
             continue
         batch.stale += results is not None and not fresh and not regrade
-        seconds[sub.id] = record_of(results or {}).get("seconds")
+        seconds[sub.id] = record.seconds if record is not None else None
         todo.append(sub)
     known = [s for s in seconds.values() if isinstance(s, int | float)]
     usual = max(known, default=0.0)  # never graded: as long as the longest, to be safe
@@ -124,9 +123,10 @@ def _number(value: Any, default: float) -> float:
     return float(value) if isinstance(value, int | float) else default
 
 
-def _read(path: Path) -> dict[str, Any] | None:
+def _read(path: Path) -> Results | None:
+    """The results a batch wrote earlier, or None where there are none (or not readable)."""
     try:
-        results = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return results if isinstance(results, dict) else None
+    return Results.from_gradescope(document) if isinstance(document, dict) else None

@@ -27,6 +27,7 @@ from grader.batch.discover import Submission
 from grader.batch.fingerprint import Fingerprint, fingerprint
 from grader.batch.task import failed_grade, grade_submission
 from grader.manifest import Manifest
+from grader.reporting.results import Results
 from grader.submission import MAX_ENTRIES, MAX_FILE_BYTES, MAX_UNPACKED_BYTES
 
 #: Attempts at one submission whose worker or node dies each time (Ray retries the rest).
@@ -39,7 +40,7 @@ STOP_GRACE = 2.0
 LOOPBACK_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 INSTALL_HINT = "grading on a cluster needs Ray: pip install -e '.[ray]' (in the grader's folder)"
 
-Done = Callable[[Submission, dict[str, Any]], None]
+Done = Callable[[Submission, Results], None]
 
 
 class ClusterError(Exception):
@@ -139,7 +140,7 @@ def _take(queue: Iterator[Submission], count: int) -> list[Submission]:
     return [job for _, job in zip(range(max(count, 0)), queue, strict=False)]
 
 
-def _outcome(ray: Any, ref: Any, made_with: Fingerprint) -> dict[str, Any]:
+def _outcome(ray: Any, ref: Any, made_with: Fingerprint) -> Results:
     try:
         return ray.get(ref)
     except ray.exceptions.RayTaskError as exc:  # the node refused, or could not load anything
@@ -211,7 +212,7 @@ def _this_node(spec: str) -> tuple[Manifest, Fingerprint]:
     return manifest, fingerprint(manifest)
 
 
-def _grade_on_node(name: str, data: bytes, spec: str, expected: dict[str, Any]) -> dict[str, Any]:
+def _grade_on_node(name: str, data: bytes, spec: str, expected: dict[str, Any]) -> Results:
     """The Ray task: refuse unless this node's grader and assignment are the driver's."""
     try:
         manifest, mine = _this_node(spec)

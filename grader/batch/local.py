@@ -25,6 +25,7 @@ from grader.batch.discover import Submission
 from grader.batch.fingerprint import Fingerprint
 from grader.batch.task import failed_grade, grade_submission
 from grader.manifest import Manifest
+from grader.reporting.results import Results
 
 #: Attempts at one submission whose grading process dies each time.
 MAX_ATTEMPTS = 3
@@ -34,7 +35,7 @@ STOP_GRACE = 2.0
 #: (the bundled assignments' training data); a module that is not installed is skipped.
 PRELOAD = ["grader.batch.task", "sklearn.datasets"]
 
-Done = Callable[[Submission, dict[str, Any]], None]
+Done = Callable[[Submission, Results], None]
 
 
 @dataclass
@@ -98,7 +99,7 @@ def grade_all(jobs: list[Submission], manifest: Manifest, made_with: Fingerprint
             _stop(slot)
 
 
-def _reply(slot: _Slot) -> dict[str, Any] | None:
+def _reply(slot: _Slot) -> Results | None:
     with contextlib.suppress(EOFError, OSError):
         if slot.connection.poll():
             return slot.connection.recv()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -15,7 +13,7 @@ from rich.progress import (
 )
 
 from grader.batch.discover import Submission
-from grader.batch.task import record_of
+from grader.reporting.results import Results
 
 
 class BatchProgress:
@@ -41,6 +39,6 @@ class BatchProgress:
     def start(self, total: int) -> None:
         self.progress.update(self._task, total=total)
 
-    def result(self, submission: Submission, results: dict[str, Any]) -> None:
-        self._failed += bool(record_of(results).get("failure"))
+    def result(self, submission: Submission, results: Results) -> None:
+        self._failed += bool(results.failure)
         self.progress.update(self._task, advance=1, failed=self._failed)

@@ -9,41 +9,39 @@ from pathlib import Path
 from typing import Any
 
 from grader.batch.discover import Student, Submission
-from grader.batch.task import record_of
+from grader.reporting.results import Results
 
 #: A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def write_summary(
-    submissions: list[Submission], results: dict[str, dict[str, Any]], outdir: Path
-) -> None:
+def write_summary(submissions: list[Submission], results: dict[str, Results], outdir: Path) -> None:
     """summary.csv, report.md and histogram.png in ``outdir``."""
     names: list[str] = []
-    for document in results.values():
-        for test in document.get("tests", []):
-            if test["name"] not in names:
-                names.append(test["name"])
+    for graded in results.values():
+        for entry in graded.entries:
+            if entry.name not in names:
+                names.append(entry.name)
     with (outdir / "summary.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         header = ["submission", "name", "email", "sid", "score", "max_score", "status", *names]
         writer.writerow([cell(h) for h in header])
         for sub in submissions:
-            document = results.get(sub.id)
-            if document is None:
+            graded = results.get(sub.id)
+            if graded is None:
                 continue
-            scores = {t["name"]: t["score"] for t in document.get("tests", [])}
+            scores = {e.name: e.score for e in graded.entries}
             row = [
-                round(total(document), 4), round(max_score(document), 4), status(document),
+                round(graded.total, 4), round(graded.max_score, 4), status(graded),
                 *(round(scores[n], 4) if n in scores else "" for n in names),
             ]  # fmt: skip
             for student in sub.students or (Student(),):  # one row per student of a group
                 people = [sub.id, student.name, student.email, student.sid]
                 writer.writerow([cell(value) for value in [*people, *row]])
-    documents = [results[sub.id] for sub in submissions if sub.id in results]
-    _report(names, documents, outdir)
-    plot_histogram([total(d) for d in documents], max(map(max_score, documents), default=0.0),
-                   outdir / "histogram.png")  # fmt: skip
+    graded_all = [results[sub.id] for sub in submissions if sub.id in results]
+    _report(names, graded_all, outdir)
+    plot_histogram([r.total for r in graded_all], max((r.max_score for r in graded_all),
+                   default=0.0), outdir / "histogram.png")  # fmt: skip
 
 
 def cell(value: Any) -> Any:
@@ -53,28 +51,21 @@ def cell(value: Any) -> Any:
     return value
 
 
-def total(document: dict[str, Any]) -> float:
-    if isinstance(document.get("score"), int | float):
-        return float(document["score"])
-    return float(sum(t["score"] for t in document.get("tests", [])))
+def total(results: Results) -> float:
+    """The submission's score (the command line's mean score reads it)."""
+    return results.total
 
 
-def max_score(document: dict[str, Any]) -> float:
-    return float(sum(t["max_score"] for t in document.get("tests", [])))
-
-
-def status(document: dict[str, Any]) -> str:
+def status(results: Results) -> str:
     """ "graded", or why the submission could not be graded."""
-    failure = record_of(document).get("failure")
-    return f"failed: {failure}" if failure else "graded"
+    return f"failed: {results.failure}" if results.failure else "graded"
 
 
-def _report(names: list[str], documents: list[dict[str, Any]], outdir: Path) -> None:
-    lines = ["# Batch report", "", f"{len(documents)} submissions graded.", "",
+def _report(names: list[str], graded: list[Results], outdir: Path) -> None:
+    lines = ["# Batch report", "", f"{len(graded)} submissions graded.", "",
              "| test | passed | pass rate |", "|---|---|---|"]  # fmt: skip
     for name in names:
-        statuses = [t["status"] == "passed" for d in documents for t in d.get("tests", [])
-                    if t["name"] == name]  # fmt: skip
+        statuses = [e.status == "passed" for r in graded for e in r.entries if e.name == name]
         rate = sum(statuses) / len(statuses) if statuses else 0.0
         lines.append(f"| {name} | {sum(statuses)}/{len(statuses)} | {rate:.0%} |")
     lines += ["", "![score histogram](histogram.png)", ""]

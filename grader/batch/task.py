@@ -6,22 +6,19 @@ from __future__ import annotations
 import platform
 import time
 from pathlib import Path
-from typing import Any
 
 from grader.batch.fingerprint import Fingerprint
 from grader.grading import grade
 from grader.manifest import Manifest
 from grader.reporting.fallback import STAFF_SIDE, failure_results
+from grader.reporting.results import BatchRecord, Results
 from grader.submission import SubmissionError
 from grader.training.budget import device_model
 
-#: Key under the results document's extra_data (instructors only) for the batch's record.
-RECORD = "batch"
-
 
 def grade_submission(submission: Path, manifest: Manifest, made_with: Fingerprint,
-                     attempt: int | None = 1) -> dict[str, Any]:  # fmt: skip
-    """The results document of one submission, whatever happens in it."""
+                     attempt: int | None = 1) -> Results:  # fmt: skip
+    """The results of one submission, whatever happens in it."""
     started = time.monotonic()
     try:
         results = grade(submission, manifest).results
@@ -33,23 +30,17 @@ def grade_submission(submission: Path, manifest: Manifest, made_with: Fingerprin
     return with_record(results, made_with, attempt, time.monotonic() - started, here)
 
 
-def with_record(results: dict[str, Any], made_with: Fingerprint, attempts: int | None,
-                seconds: float, where: dict[str, str | None],
-                failure: str | None = None) -> dict[str, Any]:  # fmt: skip
+def with_record(results: Results, made_with: Fingerprint, attempts: int | None, seconds: float,
+                where: dict[str, str | None], failure: str | None = None) -> Results:  # fmt: skip
     """``results`` with the batch's record: fingerprint, node and device (``where``), attempts,
     failure."""
-    record = {"fingerprint": made_with.as_dict(), **where, "seconds": round(seconds, 3)}
-    if attempts is not None:
-        record["attempts"] = attempts
-    if failure is not None:
-        record["failure"] = failure
-    extra = results.setdefault("extra_data", {})
-    extra[RECORD] = record
+    results.batch = BatchRecord(made_with.as_dict(), where["node"], where["device"],
+                                round(seconds, 3), attempts, failure)  # fmt: skip
     return results
 
 
 def failed_grade(reason: str, made_with: Fingerprint, attempts: int,
-                 on_this_machine: bool) -> dict[str, Any]:  # fmt: skip
+                 on_this_machine: bool) -> Results:  # fmt: skip
     """The results of a submission that could not be graded (its grader died each time).
     Its node and device are this machine's when it died here (the local pool), and unknown
     (None) when it died on a cluster: Ray does not say where a dead task last ran."""
@@ -57,9 +48,3 @@ def failed_grade(reason: str, made_with: Fingerprint, attempts: int,
     here = on_this_machine and platform.node()
     where = {"node": here or None, "device": device_model() if here else None}
     return with_record(results, made_with, attempts, 0.0, where, failure=reason)
-
-
-def record_of(results: dict[str, Any]) -> dict[str, Any]:
-    extra = results.get("extra_data")
-    record = extra.get(RECORD) if isinstance(extra, dict) else None
-    return record if isinstance(record, dict) else {}

@@ -13,6 +13,8 @@ import math
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from grader.reporting.results import Results
+
 
 def _time(text: Any) -> datetime | None:
     if not isinstance(text, str):
@@ -32,15 +34,17 @@ def _shift(when: datetime, by: timedelta) -> datetime:
         return (datetime.max if by > timedelta(0) else datetime.min).replace(tzinfo=timezone.utc)
 
 
+def _results(previous: dict[str, Any]) -> Results:
+    """The results of a previous submission, as Gradescope's metadata gives them."""
+    document = previous.get("results")
+    return Results.from_gradescope(document if isinstance(document, dict) else {})
+
+
 def _counts(previous: dict[str, Any]) -> bool:
-    results = previous.get("results") if isinstance(previous.get("results"), dict) else {}
-    limited = isinstance(results.get("extra_data"), dict) and results["extra_data"].get(
-        "rate_limited"
-    )
-    return not previous.get("autograder_error") and not limited
+    return not previous.get("autograder_error") and not _results(previous).rate_limited
 
 
-def check(limit: tuple[int, float] | None, metadata: dict[str, Any]) -> dict[str, Any] | None:
+def check(limit: tuple[int, float] | None, metadata: dict[str, Any]) -> Results | None:
     """Results that replace grading when the limit is reached, else None."""
     created = _time(metadata.get("created_at"))
     if limit is None or created is None:
@@ -60,19 +64,12 @@ def check(limit: tuple[int, float] | None, metadata: dict[str, Any]) -> dict[str
     latest = max(recent, key=lambda pair: pair[0])[1]
     score = latest.get("score")
     score = score if isinstance(score, int | float) and math.isfinite(score) else 0.0
-    last_results = latest.get("results") if isinstance(latest.get("results"), dict) else {}
-    tests = last_results.get("tests") if isinstance(last_results.get("tests"), list) else []
+    entries = _results(latest).entries
     opens = _shift(recent[-submissions][0], window)
-    return {
-        "score": float(score),
-        "output": (
-            f"This submission was not graded: at most {submissions} submissions are graded in "
-            f"any {hours:g} hours, and you have made {len(recent)}. Your score stays "
-            f"{float(score):g}, from your latest graded submission. The next submission will be "
-            f"graded if made after {opens.isoformat(timespec='minutes')}."
-        ),
-        "output_format": "text",
-        "visibility": "visible",
-        "extra_data": {"rate_limited": True},
-        "tests": tests,
-    }
+    message = (
+        f"This submission was not graded: at most {submissions} submissions are graded in "
+        f"any {hours:g} hours, and you have made {len(recent)}. Your score stays "
+        f"{float(score):g}, from your latest graded submission. The next submission will be "
+        f"graded if made after {opens.isoformat(timespec='minutes')}."
+    )
+    return Results(entries, notes=[message], score=float(score), rate_limited=True)

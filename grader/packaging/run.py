@@ -48,7 +48,7 @@ def main() -> int:
     try:
         return grade_to_file(
             submission, lambda: _manifest(source), output, console,
-            instead=lambda manifest: rate_limit.check(manifest.rate_limit, metadata),
+            grade_unless=lambda manifest: rate_limit.check(manifest.rate_limit, metadata),
         )  # fmt: skip
     except MISUSE as exc:  # results.json already says so
         print(f"grader: error: {exc}", file=sys.stderr)

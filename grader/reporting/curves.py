@@ -4,13 +4,13 @@ beside results.json (never inside it)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+
+from grader.reporting.results import Results
 
 
-def write_curves(results: dict[str, Any], folder: Path) -> list[Path]:
+def write_curves(results: Results, folder: Path) -> list[Path]:
     """One ``training-<number>.png`` per test that trained a model; returns the files."""
-    runs = [(t, t.get("extra_data", {}).get("training")) for t in results["tests"]]
-    runs = [(test, run) for test, run in runs if run and run.get("epochs")]
+    runs = [(e, e.training) for e in results.entries if e.training and e.training.get("epochs")]
     if not runs:
         return []
     import matplotlib
@@ -19,7 +19,7 @@ def write_curves(results: dict[str, Any], folder: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     written = []
-    for test, run in runs:
+    for entry, run in runs:
         epochs = range(1, run["epochs"] + 1)
         figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(9, 3.5))
         loss_axis.plot(epochs, run["losses"], marker="o")
@@ -27,9 +27,9 @@ def write_curves(results: dict[str, Any], folder: Path) -> list[Path]:
         accuracy_axis.plot(epochs, run["accuracies"], marker="o", color="tab:green")
         accuracy_axis.set(xlabel="epoch", ylabel="accuracy", title="evaluation accuracy",
                           ylim=(0, 1.02))  # fmt: skip
-        figure.suptitle(f"{test['name']}\n{run['device']}, {run['seconds']:.2f} s", fontsize=9)
+        figure.suptitle(f"{entry.name}\n{run['device']}, {run['seconds']:.2f} s", fontsize=9)
         figure.tight_layout()
-        path = folder / f"training-{test.get('number', len(written) + 1)}.png"
+        path = folder / f"training-{entry.number or len(written) + 1}.png"
         figure.savefig(path, dpi=100)
         plt.close(figure)
         written.append(path)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from grader.reporting.results import Results
 
 STAFF_SIDE = (
     "The autograder failed on the staff side while grading your submission; this is not a "
@@ -11,16 +11,7 @@ STAFF_SIDE = (
 )
 
 
-def failure_results(student_message: str, staff_detail: str) -> dict[str, Any]:
-    """A valid results document with score 0, ``student_message`` for the student and
-    ``staff_detail`` in extra_data (instructors only)."""
-    return {
-        "score": 0.0,
-        "execution_time": 0.0,
-        "output": student_message,
-        "output_format": "text",
-        "visibility": "visible",
-        "stdout_visibility": "hidden",
-        "extra_data": {"error": staff_detail},
-        "tests": [],
-    }
+def failure_results(student_message: str, staff_detail: str) -> Results:
+    """Results with score 0, ``student_message`` for the student and ``staff_detail`` for
+    the instructors only."""
+    return Results(notes=[student_message], score=0.0, error=staff_detail)

@@ -1,8 +1,8 @@
 """How test outcomes become Gradescope results: the one place where points are decided.
 
 The pytest plugin turns each run, parametrized case and subtest into an :class:`Outcome`;
-:func:`build_results` turns the list into the results.json document. Keeping this pure (no pytest
-here) keeps the scoring rules small and fully testable.
+:func:`build_results` turns the list into :class:`grader.reporting.results.Results`. Keeping
+this pure (no pytest here) keeps the scoring rules small and fully testable.
 
 Scoring rules, also in the README:
 - Points belong to an *owner*: a test function named under ``tests:`` in the manifest, else the
@@ -22,6 +22,7 @@ from typing import Any
 
 from grader.manifest import Manifest
 from grader.reporting.caps import cap
+from grader.reporting.results import HIDDEN, Entry, LeaderboardEntry, OutcomeKind, Results
 
 #: Outcomes that carry points; the others are informational (max_score 0).
 COUNTED = {"passed", "failed", "error", "not_run"}
@@ -52,13 +53,13 @@ class Outcome:
     """One entry of results.json before points are assigned."""
 
     meta: TestMeta
-    outcome: str  # passed, failed, error, skipped, xfailed, xpassed, not_run
+    outcome: OutcomeKind
     message: str = ""
     subtest: str | None = None
     fraction: float | None = None
     leaderboard_value: float | str | None = None
-    #: More leaderboard columns from this test, as Gradescope entries.
-    leaderboard_extra: list[dict[str, Any]] = field(default_factory=list)
+    #: More leaderboard columns from this test.
+    leaderboard_extra: list[LeaderboardEntry] = field(default_factory=list)
     duration: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -80,9 +81,9 @@ def owner_of(meta: TestMeta, manifest: Manifest) -> str:
 def build_results(
     outcomes: list[Outcome], manifest: Manifest, execution_time: float,
     left_out: list[TestMeta] | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    """The Gradescope results.json document for a finished run. ``left_out`` are the hidden
-    tests a student's self-check did not run: they keep their share of the points."""
+) -> Results:  # fmt: skip
+    """The results of a finished run. ``left_out`` are the hidden tests a student's self-check
+    did not run: they keep their share of the points."""
     owners = [owner_of(o.meta, manifest) for o in outcomes]
     shares: dict[str, int] = defaultdict(int)
     hidden_points = 0.0
@@ -94,34 +95,24 @@ def build_results(
         owner = owner_of(meta, manifest)
         hidden_points += _owner_points(owner, meta, manifest) / shares[owner]
     numbers = _auto_numbers(outcomes)
-    tests = []
+    entries = []
     for owner, outcome, number in zip(owners, outcomes, numbers, strict=True):
         points = _owner_points(owner, outcome.meta, manifest)
         max_score = points / shares[owner] if outcome.outcome in COUNTED else 0.0
-        tests.append(_entry(outcome, manifest, max_score, number))
-    tests.sort(key=lambda t: [int(p) if p.isdigit() else 0 for p in t["number"].split(".")])
-    hidden = sum(t["visibility"] in ("hidden", "after_due_date", "after_published") for t in tests)
-    results: dict[str, Any] = {
-        "execution_time": round(execution_time, 3),
-        "output": _summary(tests, hidden, len(left_out or []), hidden_points),
-        "output_format": "text",
-        "test_output_format": "text",
-        "test_name_format": "text",
-        "visibility": "visible",
-        "stdout_visibility": "hidden",
-        "extra_data": {"assignment": manifest.name, "hidden_tests": hidden},
-        "tests": tests,
-    }
+        entries.append(_entry(outcome, manifest, max_score, number))
+    entries.sort(key=lambda e: [int(p) if p.isdigit() else 0 for p in e.number.split(".")])
     leaderboard = [
-        {"name": o.meta.leaderboard_column, "value": o.leaderboard_value,
-         "order": o.meta.leaderboard_order}
+        LeaderboardEntry(o.meta.leaderboard_column, o.leaderboard_value, o.meta.leaderboard_order)
         for o in outcomes
         if o.meta.leaderboard_column and o.leaderboard_value is not None and o.outcome == "passed"
-    ]  # fmt: skip
+    ]
     leaderboard += [e for o in outcomes if o.outcome == "passed" for e in o.leaderboard_extra]
-    if leaderboard:
-        results["leaderboard"] = leaderboard
-    return results
+    withheld = len(left_out or [])
+    return Results(
+        entries, manifest.name, execution_time,
+        summary=_summary(entries, withheld, hidden_points), withheld=withheld,
+        withheld_points=hidden_points, leaderboard=leaderboard,
+    )  # fmt: skip
 
 
 def _owner_points(owner: str, meta: TestMeta, manifest: Manifest) -> float:
@@ -138,30 +129,19 @@ def visibility_of(meta: TestMeta, manifest: Manifest) -> str:
     return meta.visibility or manifest.default_visibility
 
 
-def _entry(outcome: Outcome, manifest: Manifest, max_score: float, number: str) -> dict[str, Any]:
+def _entry(outcome: Outcome, manifest: Manifest, max_score: float, number: str) -> Entry:
     meta = outcome.meta
     passed = outcome.outcome == "passed"
     fraction = 1.0 if outcome.fraction is None else min(max(outcome.fraction, 0.0), 1.0)
-    score = max_score * fraction if passed else 0.0
     message = outcome.message
     if outcome.outcome in ("failed", "error") and meta.hide_errors is not None:
         message = meta.hide_errors
-    entry: dict[str, Any] = {
-        "name": outcome.name,
-        "name_format": "text",
-        "number": number,
-        "score": score,
-        "max_score": max_score,
-        "status": "failed" if outcome.outcome in ("failed", "error", "not_run") else "passed",
-        "output": cap(message),
-        "output_format": "text",
-        "visibility": visibility_of(meta, manifest),
-        "extra_data": {"nodeid": meta.nodeid, "outcome": outcome.outcome,
-                       "duration": round(outcome.duration, 4), **outcome.extra},
-    }  # fmt: skip
-    if meta.tags:
-        entry["tags"] = list(meta.tags)
-    return entry
+    return Entry(
+        name=outcome.name, number=number, score=max_score * fraction if passed else 0.0,
+        max_score=max_score, outcome=outcome.outcome, output=cap(message),
+        visibility=visibility_of(meta, manifest), nodeid=meta.nodeid,
+        duration=round(outcome.duration, 4), extra=outcome.extra, tags=meta.tags,
+    )  # fmt: skip
 
 
 def _auto_numbers(outcomes: list[Outcome]) -> list[str]:
@@ -182,20 +162,19 @@ def _auto_numbers(outcomes: list[Outcome]) -> list[str]:
     return numbers
 
 
-def _summary(
-    tests: list[dict[str, Any]], hidden: int, not_run_hidden: int = 0, hidden_points: float = 0.0
-) -> str:
-    visible = [t for t in tests if t["visibility"] == "visible"]
-    passed = sum(t["status"] == "passed" for t in visible)
+def _summary(entries: list[Entry], withheld: int = 0, hidden_points: float = 0.0) -> str:
+    visible = [e for e in entries if e.visibility == "visible"]
+    passed = sum(e.status == "passed" for e in visible)
+    hidden = sum(e.visibility in HIDDEN for e in entries)
     lines = [f"{passed} of {len(visible)} visible tests passed."]
     if hidden:
         lines.append(
             f"{hidden} more test{'s were' if hidden != 1 else ' was'} run on your submission "
             "and will be shown later (after the due date or when grades are published)."
         )
-    if not_run_hidden:
+    if withheld:
         lines.append(
-            f"{not_run_hidden} more test{'s' if not_run_hidden != 1 else ''} (worth "
+            f"{withheld} more test{'s' if withheld != 1 else ''} (worth "
             f"{hidden_points:g} points) will run after you submit; they are not shown until then."
         )
     return "\n".join(lines)

@@ -1,15 +1,14 @@
-"""The readable terminal view of a results document. Names and messages are printed as literal
+"""The readable terminal view of a grading's results. Names and messages are printed as literal
 text (never as rich markup: a message may hold ``[/]``), capped like results.json."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader.reporting.caps import bounded
+from grader.reporting.caps import OTHER_LIMIT, OUTPUT_LIMIT, cap
+from grader.reporting.results import Entry, Results
 
 #: Characters of a message's first line shown in the table.
 LINE_LIMIT = 200
@@ -20,60 +19,55 @@ TABLE_WIDTH = 120
 _STATUS_STYLE = {"passed": "green", "failed": "red"}
 
 
-def render(results: dict[str, Any], console: Console, title: str = "") -> None:
+def render(results: Results, console: Console, title: str = "") -> None:
     """One row per entry (test, points, status, first line of its message), then the total."""
-    results = bounded(results)
     if console.width < TABLE_WIDTH:
         _render_lines(results, console, title)
     else:
         _render_table(results, console, title)
-    score = sum(t["score"] for t in results["tests"])
-    total = sum(t["max_score"] for t in results["tests"])
-    console.print(Text(f"Total: {score:g} / {total:g}", style="bold"))
-    if results.get("output"):
-        console.print(Text(results["output"]))
+    score = sum(e.score for e in results.entries)
+    console.print(Text(f"Total: {score:g} / {results.max_score:g}", style="bold"))
+    if results.output:
+        console.print(Text(cap(results.output, OUTPUT_LIMIT)))
 
 
-def _render_table(results: dict[str, Any], console: Console, title: str) -> None:
+def _render_table(results: Results, console: Console, title: str) -> None:
     table = Table(title=Text(title) if title else None, show_lines=False, expand=False)
     table.add_column("#", style="dim", no_wrap=True)
     table.add_column("Test", overflow="fold")
     table.add_column("Points", justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     table.add_column("Message", overflow="fold", max_width=70)
-    for test in results["tests"]:
-        style = _STATUS_STYLE.get(test.get("status", ""), "")
+    for entry in results.entries:
         table.add_row(
-            Text(test.get("number", "")),
-            Text(test["name"]),
-            f"{test['score']:g}/{test['max_score']:g}",
-            Text(_label(test), style=style),
-            Text(_first_line(test.get("output") or "")),
+            Text(cap(entry.number, OTHER_LIMIT)),
+            Text(cap(entry.name, OTHER_LIMIT)),
+            f"{entry.score:g}/{entry.max_score:g}",
+            Text(_label(entry), style=_STATUS_STYLE.get(entry.status, "")),
+            Text(_first_line(cap(entry.output))),
         )
     console.print(table)
 
 
-def _render_lines(results: dict[str, Any], console: Console, title: str) -> None:
+def _render_lines(results: Results, console: Console, title: str) -> None:
     """Each test on one line, cut to the console's width: number, points, status, name, and
     the first line of its message."""
     if title:
         console.print(Text(title, style="bold"), no_wrap=True, overflow="ellipsis")
-    for test in results["tests"]:
-        line = Text(f"{test.get('number', '')} {test['score']:g}/{test['max_score']:g} ")
-        line.append(_label(test), style=_STATUS_STYLE.get(test.get("status", ""), ""))
-        line.append(f" {test['name']}")
-        message = _first_line(test.get("output") or "")
+    for entry in results.entries:
+        line = Text(f"{cap(entry.number, OTHER_LIMIT)} {entry.score:g}/{entry.max_score:g} ")
+        line.append(_label(entry), style=_STATUS_STYLE.get(entry.status, ""))
+        line.append(f" {cap(entry.name, OTHER_LIMIT)}")
+        message = _first_line(cap(entry.output))
         if message:
             line.append(f": {message}")
         console.print(line, no_wrap=True, overflow="ellipsis")
 
 
-def _label(test: dict[str, Any]) -> str:
+def _label(entry: Entry) -> str:
     """The test's outcome, and its visibility unless visible."""
-    outcome = test.get("extra_data", {}).get("outcome", test.get("status", ""))
-    if test.get("visibility", "visible") == "visible":
-        return outcome
-    return f"{outcome} ({test['visibility']})"
+    outcome = cap(entry.outcome, OTHER_LIMIT)
+    return outcome if entry.visibility == "visible" else f"{outcome} ({entry.visibility})"
 
 
 def _first_line(text: str) -> str:

@@ -9,12 +9,12 @@ import stat
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from grader.reporting.caps import bounded
+from grader.reporting.results import Results
 
 
-def write_results(results: dict[str, Any], path: Path) -> None:
+def write_results(results: Results, path: Path) -> None:
     """Write to a temporary file in the same folder, then rename it over ``path``; every string
     is capped (grader.reporting.caps)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -23,7 +23,7 @@ def write_results(results: dict[str, Any], path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(bounded(results), handle, indent=2, allow_nan=False)
+            json.dump(bounded(results.to_gradescope()), handle, indent=2, allow_nan=False)
             handle.write("\n")
         os.chmod(tmp, 0o644)  # mkstemp makes it private; results are meant to be read
         os.replace(tmp, path)

@@ -1,0 +1,35 @@
+"""Fixtures through which a test adds to its own entry of the results: ``note`` and
+``leaderboard_entry``. What they gather rides on the test's user_properties."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from grader.reporting.results import LeaderboardEntry
+
+#: user_properties names of a test's notes (lines of its output) and leaderboard columns.
+NOTES = "grader.notes"
+BOARD = "grader.leaderboard"
+
+
+@pytest.fixture
+def note(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """``note(text)``: a line for the test's output, whether it passes or fails."""
+    notes: list[str] = []
+    request.node.user_properties.append((NOTES, notes))
+    return notes.append
+
+
+@pytest.fixture
+def leaderboard_entry(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """``leaderboard_entry(column, value, order="desc")``: a leaderboard column beyond the
+    one gradescope-utils' decorator gives a test (kept only if the test passes)."""
+    entries: list[LeaderboardEntry] = []
+    request.node.user_properties.append((BOARD, entries))
+
+    def add(name: str, value: float | str, order: str = "desc") -> None:
+        entries.append(LeaderboardEntry(name, value, order))
+
+    return add
