@@ -246,6 +246,7 @@ def test_ctrl_c_stops_the_batch_keeps_what_is_done_and_resumes(tmp_path, course,
     again = subprocess.run(command, cwd=ROOT, text=True, capture_output=True, timeout=300)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Graded 2 submissions now, kept 2" in again.stdout
+    assert "Traceback" not in again.stderr, again.stderr  # grading processes leave quietly
     assert {r["submission"] for r in rows(out)} == {"a", "b", "c", "d"}
 
 

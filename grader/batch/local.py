@@ -122,6 +122,8 @@ def _stop(slot: _Slot) -> None:
         family = []
     with contextlib.suppress(OSError, ValueError):
         slot.connection.close()
+    if slot.job is None:  # idle: it leaves by itself on the closed pipe
+        slot.process.join(STOP_GRACE)
     if slot.process.is_alive():
         with contextlib.suppress(OSError):
             slot.process.terminate()
@@ -160,3 +162,5 @@ def _serve(connection: Connection, manifest: Manifest, made_with: Fingerprint) -
             connection.send(results)
     except KeyboardInterrupt:
         return
+    finally:  # leaving: a stop that comes now has nothing to unwind (and no traceback to print)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
