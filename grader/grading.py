@@ -216,7 +216,8 @@ def _open_to_student(folder: Path, user: SandboxUser) -> None:
 def _forget_test_modules(folder: Path) -> None:
     """Drop the assignment's test modules from sys.modules, so that the next run in this
     process (another submission, another assignment) imports its own tests afresh."""
+    prefixes = tuple({f"{folder}{os.sep}", f"{folder.resolve()}{os.sep}"})
     for name, module in list(sys.modules.items()):
         source = getattr(module, "__file__", None)
-        if source and Path(source).resolve().is_relative_to(folder):
+        if isinstance(source, str) and os.path.abspath(source).startswith(prefixes):
             del sys.modules[name]

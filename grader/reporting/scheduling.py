@@ -48,6 +48,7 @@ class Scheduler:
         #: Tests whose recorded answers a handout does not hold (grader.recording).
         self.withheld = withheld
         self.left_out: list[TestMeta] = []
+        self.report_order: dict[str, int] = {}
         self.started = time.monotonic()
 
     def dependencies(self, meta: TestMeta) -> tuple[str, ...]:
@@ -58,14 +59,28 @@ class Scheduler:
         return ()
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        # Tests that depend on graded functions (training runs) go last, after those functions.
+        # Tests that depend on graded functions (training runs) go last, after those functions:
+        # the order of the results.
         items.sort(key=lambda item: bool(self.dependencies(self.meta[item.nodeid])))
+        self.report_order = {item.nodeid: index for index, item in enumerate(items)}
+        # Within that, visible tests run before hidden ones: a visible test after a hidden one
+        # needs a fresh worker (nothing of a hidden test's inputs may reach what a visible test
+        # shows), and starting one for each such turn was a good part of a grade's time.
+        items.sort(key=lambda item: (bool(self.dependencies(self.meta[item.nodeid])),
+                                     not self._visible(self.meta[item.nodeid])))  # fmt: skip
         if self.only_visible:
             metas = [self.meta[item.nodeid] for item in items]
-            shown = [visibility_of(meta, self.manifest) == "visible"
-                     and meta.nodeid not in self.withheld for meta in metas]  # fmt: skip
+            shown = [self._visible(meta) and meta.nodeid not in self.withheld for meta in metas]
             self.left_out = [meta for meta, keep in zip(metas, shown, strict=True) if not keep]
             items[:] = [item for item, keep in zip(items, shown, strict=True) if keep]
+
+    def _visible(self, meta: TestMeta) -> bool:
+        return visibility_of(meta, self.manifest) == "visible"
+
+    def in_report_order(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """``outcomes`` in the order of the results (as collected, dependent tests last), not
+        the order the tests ran in."""
+        return sorted(outcomes, key=lambda outcome: self.report_order[outcome.meta.nodeid])
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         needs = self.dependencies(self.meta[item.nodeid])

@@ -13,7 +13,7 @@ from typing import Any
 
 from grader.sandbox import acl, objects
 from grader.sandbox.client import CallResult, Limits, TimeLimit, WorkerProcess
-from grader.sandbox.errors import StudentCodeError
+from grader.sandbox.errors import NotImplementedByStudent, StudentCodeError
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.user import LOCK_FOLDER, SandboxUser, SandboxUserError
 
@@ -23,7 +23,8 @@ ACL_LOCK = LOCK_FOLDER / "acl.lock"
 
 class Sandbox:
     """Owns the worker of one grading run, and the identity its student code runs under; a
-    failed call gets the next test a fresh worker, and so does a visible test after a hidden
+    failed call (other than an untouched stub's NotImplementedError) gets the next test a fresh
+    worker, and so does a visible test after a hidden
     one (with a fresh scratch folder too: nothing of a hidden test's inputs survives).
 
     Every call gets the shortest of three limits: the per-call timeout, what is left of the
@@ -128,6 +129,8 @@ class Sandbox:
         """Run a worker request, marking the worker for replacement if student code failed."""
         try:
             return method(*args, limit=self._limit(), **kwargs)
+        except NotImplementedByStudent:  # a stub: nothing of the student's ran to leave state
+            raise
         except StudentCodeError:
             self._tainted = True
             raise
