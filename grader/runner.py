@@ -34,12 +34,14 @@ def grade_to_file(
     grade_unless: Callable[[Manifest], Results | None] | None = None,
     only_visible: bool = False,
     show: Callable[[Results, Console, str], int] | None = None,
+    curves: bool = True,
 ) -> int:
     """Grade and write ``output``; print the table. Returns 0, or 2 with staff warnings, or 1
     after an internal error. Misuse errors are re-raised after a results file saying so is
     written. ``grade_unless`` may return results that replace grading (a rate limit's);
     ``only_visible`` runs the visible tests only (a student's self-check); ``show``, if given,
-    prints the results instead of the table and returns the status (a student's view)."""
+    prints the results instead of the table and returns the status (a student's view);
+    ``curves`` draws the training curves beside ``output``."""
     try:
         manifest = load_manifest()
         results = grade_unless(manifest) if grade_unless is not None else None
@@ -74,7 +76,7 @@ def grade_to_file(
         console.print(f"[yellow]staff warning:[/yellow] {error}", highlight=False)
     if output:
         console.print(f"Wrote {output}", highlight=False)
-        for path in write_curves(results, output.parent):
+        for path in write_curves(results, output.parent) if curves else []:
             console.print(f"Wrote training curves {path}", highlight=False)
     return 2 if staff_errors else status
 

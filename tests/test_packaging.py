@@ -96,6 +96,8 @@ def test_run_autograder_grades_the_reference(autograder_zip, tmp_path):
     assert document["tests"] and all(t["score"] == t["max_score"] for t in document["tests"])
     assert sum(t["max_score"] for t in document["tests"]) == pytest.approx(100)
     assert "Total: 100 / 100" in done.stdout  # the table, in the instructors' stdout
+    # Gradescope shows results.json alone: no training curves drawn for nobody to see
+    assert not list((root / "results").glob("training-*.png"))
 
 
 def test_run_autograder_with_an_empty_submission(autograder_zip, tmp_path):

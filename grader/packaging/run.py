@@ -49,6 +49,7 @@ def main() -> int:
         return grade_to_file(
             submission, lambda: _manifest(source), output, console,
             grade_unless=lambda manifest: rate_limit.check(manifest.rate_limit, metadata),
+            curves=False,  # Gradescope shows no file but results.json: a second of CPU saved
         )  # fmt: skip
     except MISUSE as exc:  # results.json already says so
         print(f"grader: error: {exc}", file=sys.stderr)
