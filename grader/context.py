@@ -12,7 +12,7 @@ from grader.manifest import Manifest
 from grader.recording import RecordingReference, ReplayReference, is_recording
 from grader.reference import Reference
 from grader.reporting.outcomes import TestMeta
-from grader.sandbox.proxy import Sandbox
+from grader.sandbox.sandbox import Sandbox
 
 
 @dataclass

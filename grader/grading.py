@@ -26,7 +26,7 @@ from grader.reporting import fixtures as result_fixtures
 from grader.reporting.plugin import GradingPlugin
 from grader.reporting.results import Results
 from grader.sandbox.client import Limits
-from grader.sandbox.proxy import Sandbox
+from grader.sandbox.sandbox import Sandbox
 from grader.sandbox.user import SandboxUser
 from grader.submission import stage
 from grader.training import fixtures as training_fixtures

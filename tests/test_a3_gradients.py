@@ -13,7 +13,8 @@ from grader.checks import CheckFailed, GradientChecker
 from grader.checks.modules import check_backward
 from grader.reference import Reference
 from grader.sandbox.client import Limits
-from grader.sandbox.proxy import Sandbox, Student
+from grader.sandbox.proxy import Student
+from grader.sandbox.sandbox import Sandbox
 
 #: Student code runs under another uid as root: it must be able to read the submission.
 pytestmark = pytest.mark.usefixtures("readable")

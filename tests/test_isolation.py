@@ -295,7 +295,7 @@ def test_nothing_outlives_a_grader_that_is_killed(workspace):
         "import sys, time\n"
         "from pathlib import Path\n"
         "from grader.sandbox.client import Limits\n"
-        "from grader.sandbox.proxy import Sandbox\n"
+        "from grader.sandbox.sandbox import Sandbox\n"
         f"sandbox = Sandbox(Path({str(submission)!r}), ['layers'], Limits())\n"
         "sandbox.check_start()\n"
         "print('started', flush=True)\n"

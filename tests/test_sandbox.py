@@ -19,7 +19,8 @@ from grader.sandbox.errors import (
     SubmissionFileError,
     WorkerCrashed,
 )
-from grader.sandbox.proxy import Sandbox, Student
+from grader.sandbox.proxy import Student
+from grader.sandbox.sandbox import Sandbox
 
 #: Student code runs under another uid as root: it must be able to read the submission.
 pytestmark = pytest.mark.usefixtures("readable")

@@ -1,5 +1,5 @@
-"""Running untrusted student code in worker processes: :mod:`proxy` (calls that read like normal
-calls, and the Sandbox of one grading), :mod:`client` (the grader's handle on a worker process),
-:mod:`zygote` (the fork server that forks workers), :mod:`worker` (the worker's side), the wire
-format (:mod:`channel`, :mod:`codec`, :mod:`handles`, :mod:`objects`), and what isolates it
-(:mod:`user`, :mod:`isolation`, :mod:`acl`)."""
+"""Running untrusted student code in worker processes: :mod:`sandbox` (the Sandbox of one
+grading), :mod:`proxy` (calls that read like normal calls), :mod:`client` (the grader's handle on
+a worker process), :mod:`zygote` (the fork server that forks workers), :mod:`worker` (the
+worker's side), the wire format (:mod:`channel`, :mod:`codec`, :mod:`handles`, :mod:`objects`),
+and what isolates it (:mod:`user`, :mod:`isolation`, :mod:`acl`)."""
