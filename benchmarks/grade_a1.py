@@ -1,12 +1,14 @@
 """How long a full grade of assignment 1 takes, against the floor any pytest-based grader pays.
 
 Run: .venv/bin/python benchmarks/grade_a1.py [--runs 5] [--envelope] [--user UID]
-     [--baseline PYTHON]
+     [--baseline PYTHON] [--output]
 
 Each round runs, one after the other: the floor (``python -c "import numpy, pytest"``), then the
-whole ``grader grade SUBMISSION -a a1 -o results.json`` command in a fresh process for the
-reference solution and for the stubs (interpreter start, imports, worker start, every test, the
-training curves), as a TA or Gradescope runs it. Printed per row: the median wall and CPU seconds
+whole ``grader grade SUBMISSION -a a1`` command in a fresh process for the reference solution and
+for the stubs (interpreter start, imports, worker start, every test, the table), as Gradescope's
+run_autograder runs it (which also writes results.json but draws no curves); ``--output`` adds
+``-o results.json``, with the training curves a TA's ``grader grade -o`` draws. Printed per row:
+the median wall and CPU seconds
 (the command and every process it waited for: fork server, workers), and the median of the
 per-round ratios grade / floor, so that each ratio compares runs taken under the same load.
 
@@ -59,8 +61,10 @@ def run(
     return time.perf_counter() - started, _children_cpu() - cpu
 
 
-def grade_command(python: str, submission: Path, results: Path) -> list[str]:
-    return [python, "-m", "grader.cli", "grade", str(submission), "-a", "a1", "-o", str(results)]
+def grade_command(python: str, submission: Path, results: Path | None) -> list[str]:
+    """``grader grade``; with ``results``, also results.json and the training curves."""
+    output = ["-o", str(results)] if results is not None else []
+    return [python, "-m", "grader.cli", "grade", str(submission), "-a", "a1", *output]
 
 
 def time_grade(submission: Path, runs: int) -> list[float]:
@@ -101,6 +105,9 @@ def main() -> None:
     parser.add_argument("--envelope", action="store_true", help="half a core, 768 MB")
     parser.add_argument("--user", type=int, help="run as this uid, not root")
     parser.add_argument("--baseline", help="another interpreter to compare with, run by run")
+    parser.add_argument(
+        "--output", action="store_true", help="grade -o results.json, with the training curves"
+    )
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {platform.python_implementation()} "
           f"{platform.python_version()}, {platform.system()}, "
@@ -122,7 +129,7 @@ def main() -> None:
             floor.append(run([sys.executable, *FLOOR], [*wrap, *prefix], env, out))
             for name, path in SUBMISSIONS.items():
                 for python in pythons:
-                    command = grade_command(python, path, results)
+                    command = grade_command(python, path, results if args.output else None)
                     timed = run(command, [*wrap, *prefix], env, out)
                     grades.setdefault((name, python), []).append(timed)
     floor_wall = statistics.median(w for w, _ in floor)
