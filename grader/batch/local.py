@@ -31,9 +31,9 @@ from grader.reporting.results import Results
 MAX_ATTEMPTS = 3
 #: Seconds a stopping grading process gets to kill its own workers before it is killed.
 STOP_GRACE = 2.0
-#: Imported once by the fork server: the grader, pytest, numpy, and scikit-learn's datasets
-#: (the bundled assignments' training data); a module that is not installed is skipped.
-PRELOAD = ["grader.batch.task", "sklearn.datasets"]
+#: Imported once by the fork server: the grader, pytest, numpy, and the training datasets'
+#: reader (which reads scikit-learn's digits file without importing scikit-learn).
+PRELOAD = ["grader.batch.task", "grader.training.datasets"]
 
 Done = Callable[[Submission, Results], None]
 
