@@ -61,11 +61,12 @@ STAFF_VARIABLES = ("GRADER_METADATA", "GRADER_SOURCE")
 
 
 #: pytest's own plugins that a grading has no use for and that no test author's fixture comes
-#: from; each costs its hooks on every test (unraisableexception: a garbage collection, 70 ms).
+#: from (junitxml stays: record_property is its); each costs its hooks on every test
+#: (unraisableexception: a garbage collection, 70 ms).
 UNUSED_PLUGINS = [
     arg
-    for name in ("pastebin", "junitxml", "stepwise", "setuponly", "setupplan",
-                 "unraisableexception", "threadexception", "faulthandler")
+    for name in ("pastebin", "stepwise", "setuponly", "setupplan", "unraisableexception",
+                 "threadexception", "faulthandler")
     for arg in ("-p", f"no:{name}")
 ]  # fmt: skip
 

@@ -46,6 +46,11 @@ def boom():
 def todo():
     raise NotImplementedError
 
+def half_done():
+    global calls
+    calls = 100
+    raise NotImplementedError("the rest")
+
 def spin():
     while True:
         pass
@@ -205,6 +210,14 @@ def test_an_untouched_stub_keeps_the_worker(student):
         student.layers.todo()
     student._sandbox.begin_test()
     assert student.layers.backward(np.ones((1, 1)), {"x": np.ones(1)})[1] == 1
+
+
+def test_a_stub_after_student_code_ran_gets_a_fresh_worker(student):
+    """NotImplementedError after the function changed module state: not an untouched stub."""
+    with pytest.raises(NotImplementedByStudent):
+        student.layers.half_done()
+    student._sandbox.begin_test()
+    assert student.layers.backward(np.ones((1, 1)), {"x": np.ones(1)})[1] == 0
 
 
 def test_without_a_failure_the_worker_is_reused(student):

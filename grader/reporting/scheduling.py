@@ -80,7 +80,8 @@ class Scheduler:
     def in_report_order(self, outcomes: list[Outcome]) -> list[Outcome]:
         """``outcomes`` in the order of the results (as collected, dependent tests last), not
         the order the tests ran in."""
-        return sorted(outcomes, key=lambda outcome: self.report_order[outcome.meta.nodeid])
+        last = len(self.report_order)  # an item a conftest added after the schedule was made
+        return sorted(outcomes, key=lambda o: self.report_order.get(o.meta.nodeid, last))
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         needs = self.dependencies(self.meta[item.nodeid])

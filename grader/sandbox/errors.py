@@ -8,7 +8,12 @@ class StudentCodeError(Exception):
 
 
 class NotImplementedByStudent(StudentCodeError):
-    """The function still raises NotImplementedError (an untouched stub)."""
+    """The function raises NotImplementedError (a stub, or code that calls one)."""
+
+
+class UntouchedStub(NotImplementedByStudent):
+    """NotImplementedError from the first statement of the only submission function the call
+    went through: nothing of the student's ran before it."""
 
 
 class StudentRaised(StudentCodeError):
@@ -38,6 +43,7 @@ class BadValue(StudentCodeError):
 #: The worker reports failures as a ``kind`` string; this maps each kind to its exception.
 ERROR_KINDS: dict[str, type[StudentCodeError]] = {
     "not_implemented": NotImplementedByStudent,
+    "untouched_stub": UntouchedStub,
     "exception": StudentRaised,
     "file": SubmissionFileError,
     "missing_function": MissingFunction,

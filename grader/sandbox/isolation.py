@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
@@ -62,7 +63,7 @@ class Isolation:
         exposed = [path for path in hidden or [] if readable_by_others(path)]
         return [
             who,
-            "private /tmp, /var/tmp and /dev/shm per worker; staff folders hidden"
+            "private /tmp, /var/tmp, /dev/shm and System V IPC per worker; staff folders hidden"
             if self.mount_ns
             else "no mount namespace: files readable by every user stay readable by student "
             "code (staff files are closed to its uid by an ACL where the file system allows)"
@@ -101,12 +102,14 @@ def enter_user_namespace(extra: int) -> None:
 def enter_worker_namespaces(
     plan: Isolation, keep: list[str], hide: list[str], closed: list[str] | None = None
 ) -> None:
-    """In a fresh worker, still privileged: private temporary folders and empty ``closed``
-    folders (those other users cannot enter, above this Python's: /root for a pyenv Python),
-    those of ``keep`` (the submission, the scratch folder, this Python's folders) that were
-    under one of them mounted back, ``hide`` made empty, and a /proc that shows only this
-    grading's PID namespace."""
-    unshare((CLONE_NEWNS if plan.mount_ns else 0) | (CLONE_NEWNET if plan.net_ns else 0))
+    """In a fresh worker, still privileged: private temporary folders and System V IPC (its
+    shared memory and queues go with the worker), empty ``closed`` folders (those other users
+    cannot enter, above this Python's: /root for a pyenv Python), those of ``keep`` (the
+    submission, the scratch folder, this Python's folders) that were under one of them mounted
+    back, ``hide`` made empty, and a /proc that shows only this grading's PID namespace."""
+    unshare(
+        (CLONE_NEWNS | CLONE_NEWIPC if plan.mount_ns else 0) | (CLONE_NEWNET if plan.net_ns else 0)
+    )
     if not plan.mount_ns:
         return
     mount(None, "/", None, MS_REC | MS_PRIVATE)

@@ -20,7 +20,7 @@ from grader.sandbox.errors import BadValue
 
 
 class Requester(Protocol):
-    """What proxies send requests through: :class:`grader.sandbox.proxy.Sandbox`."""
+    """What proxies send requests through: :class:`grader.sandbox.sandbox.Sandbox`."""
 
     def request(self, request: dict[str, Any]) -> dict[str, Any]: ...
 

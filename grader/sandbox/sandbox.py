@@ -11,7 +11,7 @@ from typing import Any
 
 from grader.sandbox import acl
 from grader.sandbox.client import CallResult, Limits, TimeLimit, WorkerProcess
-from grader.sandbox.errors import NotImplementedByStudent, StudentCodeError
+from grader.sandbox.errors import StudentCodeError, UntouchedStub
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.user import LOCK_FOLDER, SandboxUser, SandboxUserError
 
@@ -21,7 +21,7 @@ ACL_LOCK = LOCK_FOLDER / "acl.lock"
 
 class Sandbox:
     """Owns the worker of one grading run, and the identity its student code runs under; a
-    failed call (other than an untouched stub's NotImplementedError) gets the next test a fresh
+    failed call (but an untouched stub's, errors.UntouchedStub) gets the next test a fresh
     worker, and so does a visible test after a hidden one (with a fresh scratch folder too:
     nothing of a hidden test's inputs survives).
 
@@ -127,7 +127,7 @@ class Sandbox:
         """Run a worker request, marking the worker for replacement if student code failed."""
         try:
             return method(*args, limit=self._limit(), **kwargs)
-        except NotImplementedByStudent:  # a stub: nothing of the student's ran to leave state
+        except UntouchedStub:  # nothing of the student's ran: no state to forget
             raise
         except StudentCodeError:
             self._tainted = True

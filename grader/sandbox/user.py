@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.sandbox.isolation import SHARED_TEMP
+from grader.sandbox.sysv_ipc import remove_owned_ipc
 
 #: ``FIRST-LAST``: the uids (and gids) gradings run student code under, as root.
 RANGE_VARIABLE = "GRADER_UID_RANGE"
@@ -100,12 +101,13 @@ class SandboxUser:
         return kill_until_gone(lambda pid, status, tree: uid in status.get("Uid", ()), deadline)
 
     def clean_up(self, *scratch: Path, private_temp: bool = False) -> None:
-        """Kill this uid's processes and remove its files from the shared temporary folders
-        and from ``scratch`` (removed whole). ``private_temp``: every process of this uid had
-        private temporary folders (a mount namespace's, gone with them): only the others are
-        searched."""
+        """Kill this uid's processes and remove its System V IPC objects, its files from the
+        shared temporary folders and from ``scratch`` (removed whole). ``private_temp``: every
+        process of this uid had private temporary folders (a mount namespace's, gone with
+        them): only the others are searched."""
         self.kill_all(time.monotonic() + 10)
         if self.uid is not None:
+            remove_owned_ipc(self.uid)
             for folder in SHARED_FOLDERS:
                 if not (private_temp and folder in SHARED_TEMP):
                     remove_owned(Path(folder), self.uid)
