@@ -65,6 +65,8 @@ def grade_to_file(
         print(f"grader: internal error: {exc}", file=sys.stderr)
         if isinstance(exc, GradingError) and exc.log:
             print(exc.log[-4000:], file=sys.stderr)
+        if show is not None:  # a student's view (--json: a document on stdout all the same)
+            show(failure_results(STAFF_SIDE, f"{type(exc).__name__}: {exc}"), console, "")
         return 1
     if output:
         write_results(results, output)

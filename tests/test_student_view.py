@@ -13,21 +13,22 @@ from rich.console import Console
 from test_handout import build_handout
 
 from grader.cli import main
+from grader.reporting.results import Results
 from grader.reporting.table import render
 
-RESULTS = {"output": "", "tests": [
+RESULTS = Results.from_gradescope({"output": "", "tests": [
     {"number": f"{n}.1", "name": f"function_{n}: a long description of what this test checks "
      "and on which inputs, as a1's names are", "score": 0, "max_score": 1, "status": "failed",
      "output": "f raised ValueError: no\n  File \"layers.py\", line 3, in f", "visibility":
      "visible"} for n in range(1, 6)
-]}  # fmt: skip
+]})  # fmt: skip
 
 
 def test_a_narrow_console_gets_one_line_per_test():
     console = Console(record=True, width=80)
     render(RESULTS, console, title="a1: submission")
     lines = console.export_text().splitlines()
-    assert len(lines) == 1 + len(RESULTS["tests"]) + 1  # title, tests, total
+    assert len(lines) == 1 + len(RESULTS.entries) + 1  # title, tests, total
     assert all(len(line) <= 80 for line in lines)
     assert lines[1].startswith("1.1 0/1 failed function_1: a long description")
 
@@ -84,3 +85,13 @@ def test_check_runs_in_a_handout_folder_without_naming_it(tmp_path_factory, monk
     monkeypatch.chdir(work.parent)
     assert main(["check"]) == 2  # not a handout: says so
     assert "--assignment" in capsys.readouterr().err
+
+
+def test_check_json_prints_a_document_when_grading_breaks(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug of ours")
+
+    monkeypatch.setattr("grader.runner.grade", broken)
+    assert main(["check", str(SOLUTION), "-a", "a1", "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["score"] == 0 and "RuntimeError: a bug of ours" not in document["output"]
