@@ -46,11 +46,13 @@ def _grade(args: argparse.Namespace, console: Console) -> int:
     from grader import assignment
     from grader.reporting.writer import check_destination
     from grader.runner import grade_to_file
+    from grader.sandbox import isolation
     from grader.sandbox.user import student_uids
 
     output = Path(args.output) if args.output else None
     if output is not None:
         check_destination(output, student_uids())
+        isolation.probe(os.geteuid() == 0)  # its forks (cached) before this process has threads
         threading.Thread(target=_import_plotting, name="import matplotlib").start()
     return grade_to_file(
         Path(args.submission), lambda: assignment.find(args.assignment), output, console
