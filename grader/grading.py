@@ -114,7 +114,6 @@ def _grade(
     kernel allows, sees none of the staff's folders.
     """
     with tempfile.TemporaryDirectory(prefix="grader-") as workdir:
-        Path(workdir).chmod(0o711)  # student code may reach the submission inside, nothing else
         original, manifest = manifest, _private_copy(manifest, Path(workdir) / "staff")
         staged = stage(submission, manifest.files, Path(workdir))
         for name in manifest.support:  # staff code the tests run in the worker
@@ -131,6 +130,9 @@ def _grade(
         )  # fmt: skip
         try:
             _open_to_student(staged.folder, sandbox.user)
+            # Only now may others traverse the folder (student code, to its submission): while
+            # it was staged, the submission's files were readable by any user that reached them.
+            Path(workdir).chmod(0o711)
             sandbox.check_start()
             isolation = sandbox.isolation_report()
         except BaseException:
@@ -213,16 +215,18 @@ def _hidden_paths(manifest: Manifest, workdir: Path) -> list[Path]:
 
 def _open_to_student(folder: Path, user: SandboxUser) -> None:
     """Let student code read (not write) the staged submission: as root, through the group of
-    the grading's own uid, so that concurrent gradings cannot read each other's."""
+    the grading's own uid, so that concurrent gradings cannot read each other's; as another
+    user, student code runs as that same user: the submission is its alone (other users'
+    gradings on the machine, with their own student code, must not read it)."""
     if user.gid is not None:
         os.chown(folder, 0, user.gid)
         folder.chmod(0o750)
     else:
-        folder.chmod(0o755)
+        folder.chmod(0o700)
     for path in folder.iterdir():
         if user.gid is not None:
             os.chown(path, 0, user.gid)
-        path.chmod(0o640 if user.gid is not None else 0o644)
+        path.chmod(0o640 if user.gid is not None else 0o600)
 
 
 def _forget_test_modules(folder: Path) -> None:

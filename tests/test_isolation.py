@@ -205,7 +205,7 @@ def test_a_flood_of_references_is_refused_quickly_and_in_little_memory(workspace
         "from grader.grading import grade\n"
         "started = time.monotonic()\n"
         f"results = grade(Path({str(submission)!r}), "
-        f"assignment.find({str(workspace / 'assignment')!r})).results\n"
+        f"assignment.find({str(workspace / 'assignment')!r})).results.to_gradescope()\n"
         "print(json.dumps({'seconds': time.monotonic() - started, 'results': results,\n"
         "  'peak_mb': int(re.search(r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read())"
         "[1]) / 1024}))\n"  # this process's own peak (ru_maxrss carries over pytest's)
