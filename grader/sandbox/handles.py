@@ -149,7 +149,8 @@ def _qualified_failures(qualified: str, run: Callable[[], Any]) -> Any:
         return run()
     except process.Failure as failure:
         method = qualified.rsplit(".", 1)[1]
-        if failure.kind == "not_implemented" and failure.message.startswith(f"{method} is "):
+        stub = failure.kind in ("not_implemented", "untouched_stub")
+        if stub and failure.message.startswith(f"{method} is "):
             failure.message = f"{qualified.rsplit('.', 1)[0]}.{failure.message}"
         raise
 
