@@ -1,15 +1,18 @@
 """Safe wire format between the grader and the worker that runs student code.
 
-Nothing is pickled: the structure travels as JSON and arrays as ``.npy`` blobs read with
-``allow_pickle=False``. Only plain data crosses: None, bool, int, float, str, numpy arrays and
-scalars of numeric dtypes, and tuples, lists and string-keyed dicts of those. Anything else that a
-student function returns stays in the worker and travels as an opaque :class:`Ref`.
+Nothing is pickled: the structure travels as JSON, with each array's dtype and shape, and the
+arrays' contents follow it as raw bytes (no ``.npy`` header, whose Python-literal syntax cost an
+``ast.literal_eval`` per array). Only plain data crosses: None, bool, int, float, str, numpy
+arrays and scalars of numeric dtypes, and tuples, lists and string-keyed dicts of those.
+Anything else that a student function returns stays in the worker and travels as an opaque
+:class:`Ref`.
 """
 
 from __future__ import annotations
 
-import io
 import json
+import math
+import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +23,10 @@ import numpy as np
 #: numpy dtype kinds that may cross: bool, signed/unsigned int, float, complex.
 ARRAY_KINDS = frozenset("biufc")
 MAX_DEPTH = 64
+#: A plain dtype as ``dtype.str`` spells it: byte order, kind, item size ("<f8", "|b1").
+_DTYPE = re.compile(r"[<>|][biufc][0-9]{1,2}")
+#: numpy's own limit on an array's dimensions.
+MAX_DIMS = 64
 _LEN = struct.Struct("<Q")
 
 
@@ -143,10 +150,13 @@ def _to_tree(value: Any, blobs: list[bytes], keep: Callable[[Any], Ref] | None, 
     if kind is dict and all(type(k) is str for k in value):
         return {"$dict": {k: _to_tree(v, blobs, keep, depth + 1) for k, v in value.items()}}
     if (kind is np.ndarray or isinstance(value, np.generic)) and _plain_dtype(value.dtype):
-        buf = io.BytesIO()
-        np.save(buf, np.asarray(value), allow_pickle=False)
-        blobs.append(buf.getvalue())
-        return {"$nd": len(blobs) - 1, "scalar": kind is not np.ndarray}
+        array = np.asarray(value)
+        fortran = array.ndim > 1 and array.flags.f_contiguous and not array.flags.c_contiguous
+        blobs.append(array.tobytes(order="F" if fortran else "C"))
+        node = {"$nd": len(blobs) - 1, "dtype": array.dtype.str, "shape": list(array.shape)}
+        if fortran:
+            node["fortran"] = True
+        return {**node, "scalar": True} if kind is not np.ndarray else node
     if keep is not None:
         return _to_tree(keep(value), blobs, None, depth)
     raise CodecError(f"a value of type {kind.__name__} cannot be sent to or from student code")
@@ -163,13 +173,13 @@ def _from_tree(tree: Any, blobs: list[memoryview | None], depth: int) -> Any:
         return tree
     if type(tree) is list:
         return [_from_tree(v, blobs, depth + 1) for v in tree]
-    if type(tree) is not dict or len(tree) not in (1, 2, 3) or (len(tree) == 3) > ("$ref" in tree):
+    if type(tree) is not dict:
         raise CodecError("malformed value in message")
-    if "$tuple" in tree and type(tree["$tuple"]) is list:
+    if len(tree) == 1 and type(tree.get("$tuple")) is list:
         return tuple(_from_tree(v, blobs, depth + 1) for v in tree["$tuple"])
-    if "$dict" in tree and type(tree["$dict"]) is dict:
+    if len(tree) == 1 and type(tree.get("$dict")) is dict:
         return {k: _from_tree(v, blobs, depth + 1) for k, v in tree["$dict"].items()}
-    if "$rng" in tree and type(tree["$rng"]) is int:
+    if len(tree) == 1 and type(tree.get("$rng")) is int:
         return Seed(tree["$rng"])
     if (
         "$ref" in tree
@@ -183,19 +193,36 @@ def _from_tree(tree: Any, blobs: list[memoryview | None], depth: int) -> Any:
         blob, blobs[tree["$nd"]] = blobs[tree["$nd"]], None
         if blob is None:
             raise CodecError("an array appears twice in the message")
-        return _array(blob, scalar=tree.get("scalar") is True)
+        return _array(tree, blob)
     raise CodecError("malformed value in message")
 
 
-def _array(blob: memoryview, scalar: bool) -> Any:
+def _array(node: dict[str, Any], blob: memoryview) -> Any:
+    """A fresh, writable array (student code may write into its inputs) from a validated node:
+    a plain dtype, a shape of at most :data:`MAX_DIMS` sizes that accounts for every byte."""
+    dtype, shape, scalar = node.get("dtype"), node.get("shape"), node.get("scalar", False)
+    fortran = node.get("fortran", False)
+    if (
+        not set(node) <= {"$nd", "dtype", "shape", "scalar", "fortran"}
+        or type(dtype) is not str
+        or not _DTYPE.fullmatch(dtype)
+        or type(shape) is not list
+        or len(shape) > MAX_DIMS
+        or not all(type(n) is int and n >= 0 for n in shape)
+        or type(scalar) is not bool
+        or type(fortran) is not bool
+        or (scalar and shape)
+    ):
+        raise CodecError("malformed array in message")
     try:
-        array = np.load(io.BytesIO(blob), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
+        kind = np.dtype(dtype)
+    except TypeError:
+        raise CodecError(f"malformed array in message: dtype {dtype}") from None
+    if not _plain_dtype(kind) or math.prod(shape) * kind.itemsize != len(blob):
+        raise CodecError("malformed array in message: its size does not match its shape")
+    try:
+        flat = np.frombuffer(blob, dtype=kind)
+        array = flat.reshape(shape, order="F" if fortran else "C").copy(order="K")
+    except ValueError as exc:  # a shape numpy cannot make: an empty one of sizes past 2**63
         raise CodecError(f"malformed array in message: {exc}") from None
-    if type(array) is not np.ndarray or not _plain_dtype(array.dtype):
-        raise CodecError("array of a dtype that cannot be graded")
-    if scalar:
-        if array.ndim != 0:
-            raise CodecError("malformed scalar in message")
-        return array[()]
-    return array
+    return array[()] if scalar else array
