@@ -61,12 +61,13 @@ STAFF_VARIABLES = ("GRADER_METADATA", "GRADER_SOURCE")
 
 
 #: pytest's own plugins that a grading has no use for and that no test author's fixture comes
-#: from (junitxml stays: record_property is its); each costs its hooks on every test
-#: (unraisableexception: a garbage collection, 70 ms).
+#: from; each costs its import and its hooks on every test (unraisableexception: a garbage
+#: collection, 70 ms; junitxml: xml.etree, 30 ms, for record_property, which
+#: grader.reporting.fixtures provides instead).
 UNUSED_PLUGINS = [
     arg
     for name in ("pastebin", "stepwise", "setuponly", "setupplan", "unraisableexception",
-                 "threadexception", "faulthandler")
+                 "threadexception", "faulthandler", "junitxml", "doctest", "debugging")
     for arg in ("-p", f"no:{name}")
 ]  # fmt: skip
 

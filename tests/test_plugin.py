@@ -274,3 +274,21 @@ def test_a_case_can_be_hidden_with_a_visibility_mark(tmp_path):
     assert [e.name for e in checked.results.entries] == ["cases: case 1"]
     assert checked.results.entries[0].max_score == 1
     assert "1 more test (worth 1 points) will run after you submit" in checked.results.output
+
+
+def test_pytest_fixtures_of_plugins_a_grading_turns_off_still_work(tmp_path):
+    """Gradings turn pytest's junitxml plugin off (its import costs every grade); a course's
+    test that uses its ``record_property`` fixture still runs and passes."""
+    tests = '''
+    from gradescope_utils.autograder_utils.decorators import weight
+
+    @weight(1)
+    def test_recorded(record_property, request):
+        """recorded: records a property"""
+        record_property("epochs", 3)
+        assert ("epochs", 3) in request.node.user_properties
+    '''
+    folder = make_assignment(tmp_path, tests=tests, manifest=MANIFEST.split("tests:")[0])
+    (test,) = graded(tmp_path / "submission", folder)["tests"]
+    assert (test["name"], test["status"], test["score"]) == ("recorded: records a property",
+                                                             "passed", 1)  # fmt: skip
