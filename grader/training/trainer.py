@@ -12,15 +12,16 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-from rich.console import Console
-from rich.progress import Progress
 
 from grader.checks.failure import CheckFailed
 from grader.checks.values import expect_array, expect_number
 from grader.training.budget import Budget
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 T = TypeVar("T")
 
@@ -128,7 +129,8 @@ class Trainer:
 
 
 class _progress:
-    """A rich progress bar on the real terminal, or nothing when there is none (CI, tests)."""
+    """A rich progress bar on the real terminal, or nothing when there is none (CI, tests,
+    Gradescope: rich's progress module is imported only for a terminal)."""
 
     def __init__(self, name: str, epochs: int) -> None:
         self.name, self.epochs = name, epochs
@@ -138,6 +140,9 @@ class _progress:
         stream = sys.__stderr__
         if stream is None or not stream.isatty():
             return None, None
+        from rich.console import Console
+        from rich.progress import Progress
+
         self.progress = Progress(console=Console(file=stream), transient=True)
         self.progress.start()
         return self.progress, self.progress.add_task(self.name, total=self.epochs)
