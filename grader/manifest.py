@@ -9,10 +9,14 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
+
+from grader.schema_check import SchemaCheck
+
+if TYPE_CHECKING:
+    import jsonschema
 
 MANIFEST_NAME = "manifest.yaml"
 VISIBILITIES = ["visible", "hidden", "after_due_date", "after_published"]
@@ -103,6 +107,7 @@ SCHEMA: dict[str, Any] = {
         },
     },
 }
+_CHECK = SchemaCheck(SCHEMA)
 
 
 class ManifestError(Exception):
@@ -204,7 +209,7 @@ def load(path: Path) -> Manifest:
     if root is not None:
         _reject_duplicate_keys(path, root)
     errors = sorted(
-        jsonschema.Draft202012Validator(SCHEMA).iter_errors(data),
+        _CHECK.errors(data),
         key=lambda e: _line(root, list(e.absolute_path)),
     )
     if errors:
