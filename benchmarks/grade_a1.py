@@ -19,6 +19,11 @@ per-round ratios grade / floor, so that each ratio compares runs taken under the
 grader's own user: the plain-user figure).
 --baseline: the same grades also run under another interpreter (an earlier ``grader``), run by
 run, and the ratio this / baseline is printed.
+
+Each interpreter's ``grader`` package is byte-compiled first, as the autograder image's
+``pip install`` (setup.sh) leaves it: a checkout installed with ``pip install -e`` has no
+``.pyc`` files, and with PYTHONDONTWRITEBYTECODE set (as on the development machine) would
+compile its sixty modules from source in every grade.
 """
 
 from __future__ import annotations
@@ -95,6 +100,14 @@ def envelope() -> Iterator[list[str]]:
         group.rmdir()
 
 
+def byte_compile(python: str, cwd: Path) -> None:
+    """Compile the ``grader`` package ``python`` imports, as pip does when it installs one."""
+    where = "import grader, os; print(os.path.dirname(grader.__file__))"
+    folder = subprocess.run([python, "-c", where], check=True, capture_output=True, text=True,
+                            cwd=cwd).stdout.strip()  # fmt: skip
+    subprocess.run([python, "-m", "compileall", "-q", folder], check=True, cwd=cwd)
+
+
 def as_user(uid: int) -> list[str]:
     return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
 
@@ -121,6 +134,8 @@ def main() -> None:
         os.chown(out, args.user, args.user)
         env["HOME"] = str(out)
     out.chmod(0o700)
+    for python in pythons:
+        byte_compile(python, out)
     results = out / "results.json"
     floor: list[tuple[float, float]] = []
     grades: dict[tuple[str, str], list[tuple[float, float]]] = {}
