@@ -8,7 +8,6 @@ Python 3.11 has no ``os.unshare``, so libc's ``unshare`` and ``mount`` are calle
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import os
 from collections.abc import Callable
@@ -29,7 +28,9 @@ SWITCH_VARIABLE = "GRADER_NAMESPACES"
 SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
 TEMP_SIZE = "size=64m"
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+#: The C library, through the symbols already loaded into Python (``dlopen(NULL)``): no
+#: ``ctypes.util.find_library``, which imports subprocess and runs ``ldconfig -p``.
+libc = ctypes.CDLL(None, use_errno=True)
 
 
 @dataclass(frozen=True)
@@ -74,20 +75,20 @@ class Isolation:
 
 
 def unshare(flags: int) -> None:
-    if _libc.unshare(flags) != 0:
+    if libc.unshare(flags) != 0:
         error = ctypes.get_errno()
         raise OSError(error, f"unshare: {os.strerror(error)}")
 
 
 def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
     encode = lambda s: s.encode() if s is not None else None  # noqa: E731
-    if _libc.mount(encode(source), target.encode(), encode(fstype), flags, encode(data)) != 0:
+    if libc.mount(encode(source), target.encode(), encode(fstype), flags, encode(data)) != 0:
         error = ctypes.get_errno()
         raise OSError(error, f"mount {target}: {os.strerror(error)}")
 
 
 def prctl(option: int, value: int) -> None:
-    _libc.prctl(option, value, 0, 0, 0)
+    libc.prctl(option, value, 0, 0, 0)
 
 
 def enter_user_namespace(extra: int) -> None:
@@ -160,7 +161,7 @@ def drop_capabilities() -> None:
     class Data(ctypes.Structure):
         _fields_ = [(name, ctypes.c_uint32) for name in ("effective", "permitted", "inheritable")]
 
-    if _libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()) != 0:
+    if libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()) != 0:
         raise OSError(ctypes.get_errno(), "capset failed")
 
 

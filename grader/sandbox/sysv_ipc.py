@@ -8,17 +8,16 @@ objects go with it; this is for gradings without namespaces (a container that fo
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 from pathlib import Path
 
+from grader.sandbox.isolation import libc
+
 IPC_RMID = 0
-_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 #: /proc/sysvipc table, and how to remove one of its objects by id.
 _TABLES = {
-    "shm": lambda ident: _libc.shmctl(ident, IPC_RMID, None),
-    "msg": lambda ident: _libc.msgctl(ident, IPC_RMID, None),
-    "sem": lambda ident: _libc.semctl(ident, 0, IPC_RMID),
+    "shm": lambda ident: libc.shmctl(ident, IPC_RMID, None),
+    "msg": lambda ident: libc.msgctl(ident, IPC_RMID, None),
+    "sem": lambda ident: libc.semctl(ident, 0, IPC_RMID),
 }
 
 
