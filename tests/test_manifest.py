@@ -54,12 +54,14 @@ def test_valid_manifest_loads_with_defaults(tmp_path):
          r"line 12: key 'test_hidden_case': expected a number of points"),
         (GOOD.replace("name: demo\n", ""), r"line 1: the top level is missing 'name'"),
         (GOOD.replace("[layers.py]", "[layers.py"), r"line \d+: invalid YAML"),
+        (GOOD.replace("name: demo", "name: demo\n\t"),
+         r"line 2: invalid YAML: found character '\\t' that cannot start any token"),
         (GOOD + "limits:\n  call_timeout: 3\n", r"line 13: key 'limits' appears twice"),
         (GOOD.replace("[layers.py]", "[layers.txt]"), r"line 3: key 'files.required.0'"),
         (GOOD.replace("[init.py]", "[layers.py]"), r"layers.py is listed as both"),
     ],
-    ids=["typo", "top-level", "type", "visibility", "required", "yaml", "duplicate", "file",
-         "both"],
+    ids=["typo", "top-level", "type", "visibility", "required", "yaml", "yaml-tab", "duplicate",
+         "file", "both"],
 )  # fmt: skip
 def test_bad_manifest_names_file_line_and_key(tmp_path, text, expected):
     with pytest.raises(ManifestError, match=expected) as info:
