@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -75,3 +76,25 @@ def test_check_runs_only_the_visible_tests_and_says_what_is_hidden(capsys, monke
     assert "edge cases" not in printed and "finite and right for scores" not in printed
     assert "28 more tests (worth 22.3667 points) will run after you submit" in printed
     assert "Total: 77.6333 / 77.6333" in printed
+
+
+BLAS_PROBE = """
+import os, sys
+from grader.cli import main
+main(["stubs", "--check", "-a", "a1"])
+import numpy
+from threadpoolctl import threadpool_info
+print(sorted({pool["num_threads"] for pool in threadpool_info()}), os.environ["OMP_NUM_THREADS"])
+"""
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "[1] 1"), ("2", "[2] 2")])
+def test_the_grader_imports_numpy_with_one_blas_thread_unless_told(given, expected):
+    """OpenBLAS's threads spin at numpy's import: on Gradescope's half vCPU that is the grade's
+    own time. A thread count the user set is kept."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    if given is not None:
+        env.update(OMP_NUM_THREADS=given, OPENBLAS_NUM_THREADS=given, MKL_NUM_THREADS=given)
+    done = subprocess.run([sys.executable, "-c", BLAS_PROBE], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == expected

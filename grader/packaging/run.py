@@ -15,10 +15,9 @@ from typing import Any
 
 from rich.console import Console
 
-from grader import assignment
+from grader import assignment, blas
 from grader.manifest import Manifest
 from grader.packaging import rate_limit
-from grader.runner import MISUSE, grade_to_file
 
 #: Written at the zip's root (/autograder/source on Gradescope) by ``grader autograder build``.
 CONFIG_NAME = "autograder.json"
@@ -40,6 +39,9 @@ def _manifest(source: Path) -> Manifest:
 
 
 def main() -> int:
+    blas.one_thread()  # before grader.runner imports numpy
+    from grader.runner import MISUSE, grade_to_file
+
     env = os.environ
     source, submission = Path(env["GRADER_SOURCE"]), Path(env["GRADER_SUBMISSION"])
     output = Path(env["GRADER_RESULTS"]) / "results.json"

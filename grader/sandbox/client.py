@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader import blas
 from grader.sandbox import channel, codec, isolation
 from grader.sandbox.errors import ERROR_KINDS, BadValue, StudentTimeout, WorkerCrashed
 from grader.sandbox.output import OutputCapture
@@ -32,9 +33,7 @@ _SAFE_ENV = {
     "LANG": "C.UTF-8",
     # One thread per BLAS: workers must not fight the grader for the cores, and a memory
     # limit is only predictable without per-thread buffers.
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
+    **dict.fromkeys(blas.THREAD_VARIABLES, "1"),
 }
 #: Passed through from the grader's environment: which accelerators this grading may use (a
 #: scheduler on a multi-GPU node sets them; without them student code would see every GPU).
