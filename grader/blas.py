@@ -15,6 +15,8 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 
 def one_thread() -> None:
-    """Ask for one BLAS thread in this process (and its children) unless the user chose."""
-    for name in THREAD_VARIABLES:
-        os.environ.setdefault(name, "1")
+    """Ask for one BLAS thread in this process (and its children) unless the user chose: any of
+    the variables set is a choice (OpenBLAS reads its own before OMP_NUM_THREADS, so setting
+    the others would override ``OMP_NUM_THREADS=2``)."""
+    if not any(name in os.environ for name in THREAD_VARIABLES):
+        os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))

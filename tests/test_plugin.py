@@ -278,17 +278,25 @@ def test_a_case_can_be_hidden_with_a_visibility_mark(tmp_path):
 
 def test_pytest_fixtures_of_plugins_a_grading_turns_off_still_work(tmp_path):
     """Gradings turn pytest's junitxml plugin off (its import costs every grade); a course's
-    test that uses its ``record_property`` fixture still runs and passes."""
+    tests that use its fixtures, or doctest's ``doctest_namespace``, still run and pass."""
     tests = '''
+    import pytest
     from gradescope_utils.autograder_utils.decorators import weight
 
+    @pytest.fixture(autouse=True)
+    def add_numpy(doctest_namespace):
+        doctest_namespace["np"] = 1
+
     @weight(1)
-    def test_recorded(record_property, request):
-        """recorded: records a property"""
+    def test_recorded(record_property, record_xml_attribute, record_testsuite_property,
+                      request):
+        """recorded: records properties"""
         record_property("epochs", 3)
+        record_xml_attribute("device", "cpu")
+        record_testsuite_property("course", "cs231n")
         assert ("epochs", 3) in request.node.user_properties
     '''
     folder = make_assignment(tmp_path, tests=tests, manifest=MANIFEST.split("tests:")[0])
     (test,) = graded(tmp_path / "submission", folder)["tests"]
-    assert (test["name"], test["status"], test["score"]) == ("recorded: records a property",
+    assert (test["name"], test["status"], test["score"]) == ("recorded: records properties",
                                                              "passed", 1)  # fmt: skip

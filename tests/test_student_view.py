@@ -33,6 +33,12 @@ def test_a_narrow_console_gets_one_line_per_test():
     assert lines[1].startswith("1.1 0/1 failed function_1: a long description")
 
 
+def test_no_tests_and_no_title_print_only_the_total():
+    console = Console(record=True, width=80)
+    render(Results(), console)
+    assert console.export_text() == "Total: 0 / 0\n"
+
+
 def test_a_wide_console_keeps_the_table():
     console = Console(record=True, width=200)
     render(RESULTS, console, title="a1: submission")

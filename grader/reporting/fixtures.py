@@ -38,11 +38,30 @@ def leaderboard_entry(request: pytest.FixtureRequest) -> Callable[..., None]:
 
 @pytest.fixture
 def record_property(request: pytest.FixtureRequest) -> Callable[[str, object], None]:
-    """pytest's ``record_property(name, value)``, which its junitxml plugin defines: gradings
+    """pytest's ``record_property(name, value)``, as its junitxml plugin defines it: gradings
     turn that plugin off (it imports an XML library in every grade), and a course's tests may
-    still use the fixture."""
+    still use its fixtures."""
 
     def record(name: str, value: object) -> None:
         request.node.user_properties.append((name, value))
+
+    return record
+
+
+@pytest.fixture
+def record_xml_attribute(record_property: Callable[[str, object], None]) -> Callable[..., None]:
+    """junitxml's ``record_xml_attribute(name, value)``: with no XML report written, the value
+    is kept as a property of the test."""
+    return record_property
+
+
+@pytest.fixture(scope="session")
+def record_testsuite_property() -> Callable[[str, object], None]:
+    """junitxml's ``record_testsuite_property(name, value)``: accepted, and unused without an
+    XML report."""
+
+    def record(name: str, value: object) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"name parameter needs to be a string, but {type(name)} given")
 
     return record

@@ -63,7 +63,8 @@ def _render_lines(results: Results, console: Console, title: str) -> None:
         lines.append(line)
     # One print for all the lines (each is cut on its own): a print each cost 128 passes
     # through rich's rendering for a1.
-    console.print(Text("\n").join(lines), no_wrap=True, overflow="ellipsis")
+    if lines:
+        console.print(Text("\n").join(lines), no_wrap=True, overflow="ellipsis")
 
 
 def _label(entry: Entry) -> str:

@@ -27,6 +27,9 @@ MAX_DEPTH = 64
 _DTYPE = re.compile(r"[<>|][biufc][0-9]{1,2}")
 #: numpy's own limit on an array's dimensions.
 MAX_DIMS = 64
+#: The largest size of one dimension: more than any message's bytes could fill, and checked
+#: before the sizes are multiplied (64 numbers of thousands of digits cost a second to).
+MAX_DIMENSION = 2**31
 _LEN = struct.Struct("<Q")
 
 
@@ -199,7 +202,8 @@ def _from_tree(tree: Any, blobs: list[memoryview | None], depth: int) -> Any:
 
 def _array(node: dict[str, Any], blob: memoryview) -> Any:
     """A fresh, writable array (student code may write into its inputs) from a validated node:
-    a plain dtype, a shape of at most :data:`MAX_DIMS` sizes that accounts for every byte."""
+    a plain dtype, a shape of at most :data:`MAX_DIMS` sizes of at most :data:`MAX_DIMENSION`
+    that accounts for every byte."""
     dtype, shape, scalar = node.get("dtype"), node.get("shape"), node.get("scalar", False)
     fortran = node.get("fortran", False)
     if (
@@ -208,7 +212,7 @@ def _array(node: dict[str, Any], blob: memoryview) -> Any:
         or not _DTYPE.fullmatch(dtype)
         or type(shape) is not list
         or len(shape) > MAX_DIMS
-        or not all(type(n) is int and n >= 0 for n in shape)
+        or not all(type(n) is int and 0 <= n <= MAX_DIMENSION for n in shape)
         or type(scalar) is not bool
         or type(fortran) is not bool
         or (scalar and shape)
