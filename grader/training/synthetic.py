@@ -35,53 +35,79 @@ STROKES: dict[int, list[list[tuple[float, float]]]] = {
     9: [_arc(0.5, 0.32, 0.25, 0.22, 0, 360), [(0.75, 0.36), (0.7, 0.9)]],
 }
 
-_PIXELS = (np.stack(np.meshgrid(np.arange(_CANVAS), np.arange(_CANVAS)), -1).reshape(-1, 2)
-           + 0.5) / _CANVAS  # fmt: skip
+#: Centres of the canvas pixels along x (a row's) and along y (a column's).
+_CENTRES = (np.arange(_CANVAS) + 0.5) / _CANVAS
+#: Each digit's strokes as arrays, and how many normal numbers an image of it draws: 2 for
+#: each stroke's shift and 2 for each of its points.
+_STROKE_ARRAYS = {label: [np.array(s) for s in strokes] for label, strokes in STROKES.items()}
+_NORMALS = {label: sum(2 + s.size for s in strokes) for label, strokes in _STROKE_ARRAYS.items()}
 
 
-def _segments(label: int, rng: np.random.Generator) -> np.ndarray:
-    """The digit's strokes, bent and placed at random: (segments, 2 ends, xy)."""
-    angle, slant = np.deg2rad(rng.uniform(-12, 12)), rng.uniform(-0.25, 0.25)
-    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    transform = (
-        rotation
-        @ np.array([[1.0, slant], [0.0, 1.0]])
-        @ np.diag([rng.uniform(0.75, 1.1), rng.uniform(0.8, 1.1)])
-    )
-    shift = np.array([0.5, 0.5]) + rng.uniform(-0.07, 0.07, 2)
-    parts = []
-    for stroke in STROKES[label]:
-        points = (
-            np.asarray(stroke) + rng.normal(0, 0.025, 2) + rng.normal(0, 0.012, (len(stroke), 2))
-        )
-        points = (points - 0.5) @ transform.T + shift
-        parts.append(np.stack([points[:-1], points[1:]], axis=1))
-    return np.concatenate(parts)
+def _uniform(u: np.ndarray, low: float, high: float) -> np.ndarray:
+    """What ``Generator.uniform(low, high)`` makes of the doubles ``u`` that
+    ``Generator.random`` draws in its place, bit for bit: one call for several numbers."""
+    return low + (high - low) * u
+
+
+def _segments(label: int, poses: np.ndarray, normals: np.ndarray) -> np.ndarray:
+    """The strokes of images of one digit, bent and placed at random: (images, segments, 2 ends,
+    xy), from each image's 6 pose numbers (uniform in [0, 1)) and its standard normal ones. The
+    arithmetic is an image's own, image by image (a stack of matrix products is the same
+    products), so that an image does not depend on those drawn with it."""
+    angle = np.deg2rad(_uniform(poses[:, 0], -12, 12))
+    cos, sin = np.cos(angle), np.sin(angle)
+    rotation = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], 1)
+    shear, scale = np.zeros_like(rotation), np.zeros_like(rotation)
+    shear[:, 0, 0], shear[:, 0, 1], shear[:, 1, 1] = 1.0, _uniform(poses[:, 1], -0.25, 0.25), 1.0
+    scale[:, 0, 0] = _uniform(poses[:, 2], 0.75, 1.1)
+    scale[:, 1, 1] = _uniform(poses[:, 3], 0.8, 1.1)
+    transform = (rotation @ shear @ scale).transpose(0, 2, 1)
+    shift = np.array([0.5, 0.5]) + _uniform(poses[:, 4:6], -0.07, 0.07)
+    parts, used = [], 0
+    for stroke in _STROKE_ARRAYS[label]:  # Generator.normal(0, scale) is 0 + scale * z
+        moved = 0.0 + 0.025 * normals[:, used : used + 2]
+        bent = 0.0 + 0.012 * normals[:, used + 2 : used + 2 + stroke.size]
+        used += 2 + stroke.size
+        points = stroke + moved[:, None] + bent.reshape(-1, *stroke.shape)
+        points = (points - 0.5) @ transform + shift[:, None]
+        parts.append(np.stack([points[:, :-1], points[:, 1:]], axis=2))
+    return np.concatenate(parts, axis=1)
 
 
 def _draw(segments: np.ndarray, widths: np.ndarray) -> np.ndarray:
     """Ink within ``widths`` of any segment (edges soft over one canvas pixel), averaged per
-    2x2 block, in [0, 1]: (images, 64) from segments (images, segments, 2 ends, xy)."""
-    start, direction = segments[:, :, 0], segments[:, :, 1] - segments[:, :, 0]
-    lengths = np.maximum((direction**2).sum(-1), 1e-12)[:, None]
-    offsets = _PIXELS[None, :, None, :] - start[:, None]
-    along = np.clip((offsets * direction[:, None]).sum(-1) / lengths, 0.0, 1.0)
-    gap = offsets - along[..., None] * direction[:, None]
-    distance = np.sqrt((gap**2).sum(-1).min(axis=2))
+    2x2 block, in [0, 1]: (images, 64) from segments (images, segments, 2 ends, xy). A pixel's
+    x offset depends on its column only and its y offset on its row, and the nearest segment
+    is kept segment by segment: a few canvas-sized arrays instead of one per segment."""
+    nearest = np.full((len(segments), _CANVAS, _CANVAS), np.inf)
+    starts, ends = segments[:, :, 0].transpose(1, 2, 0), segments[:, :, 1].transpose(1, 2, 0)
+    for (sx, sy), (ex, ey) in zip(starts, ends, strict=True):
+        sx, sy, dx, dy = (v[:, None, None] for v in (sx, sy, ex - sx, ey - sy))
+        lengths = np.maximum(dx * dx + dy * dy, 1e-12)
+        across, down = _CENTRES[None, None, :] - sx, _CENTRES[None, :, None] - sy
+        along = np.clip((across * dx + down * dy) / lengths, 0.0, 1.0)
+        gap_x, gap_y = across - along * dx, down - along * dy
+        np.minimum(nearest, gap_x * gap_x + gap_y * gap_y, out=nearest)
+    distance = np.sqrt(nearest).reshape(-1, _CANVAS * _CANVAS)
     ink = np.clip((widths[:, None] - distance) * _CANVAS + 0.5, 0.0, 1.0).reshape(-1, 8, 2, 8, 2)
     return ink.mean(axis=(2, 4)).reshape(-1, 64)
 
 
 def draw_digits(count: int, seed: int | np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """``count`` images (count, 64) with pixels in [0, 1] and their labels, the ten digits
-    equally often, all drawn from ``seed``."""
+    equally often, all drawn from ``seed``: the generator is read image by image (its pose,
+    then its strokes' noise), then the images are drawn a digit at a time."""
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(count) % 10)
-    strokes = [_segments(int(y), rng) for y in labels]
+    poses, normals = np.empty((count, 6)), []
+    for pose, label in zip(poses, labels, strict=True):
+        rng.random(out=pose)
+        normals.append(rng.standard_normal(_NORMALS[label]))
     widths = rng.uniform(0.045, 0.08, count)
-    longest = max((len(s) for s in strokes), default=1)
-    padded = np.stack(
-        [np.concatenate([s, np.repeat(s[-1:], longest - len(s), 0)]) for s in strokes]
-    )
-    images = [_draw(padded[i : i + 64], widths[i : i + 64]) for i in range(0, count, 64)]
-    return np.concatenate(images) if images else np.zeros((0, 64)), labels.astype(np.int64)
+    images = np.zeros((count, 64))
+    for label in range(10):
+        where = np.flatnonzero(labels == label)
+        if len(where):
+            segments = _segments(label, poses[where], np.stack([normals[i] for i in where]))
+            images[where] = _draw(segments, widths[where])
+    return images, labels.astype(np.int64)
