@@ -3,10 +3,11 @@ images cannot be looked up.
 
 Each cheat below spends HIDDEN seconds training where an earlier grader did not look (the
 warm-up step, a thread that the evaluation waits for, build_model in the test before, the
-import of model.py); against a budget smaller than that, it must lose the training points and
-its recorded training time must include those seconds. A "model" that looks the test images up
-in scikit-learn's digits (importable in the worker) must do no better than chance would allow
-an honest model without the held-out labels: it loses the accuracy points.
+final predictions, the import of model.py); against a budget smaller than that, it must lose
+the training points and its recorded training time must include those seconds. A "model" that
+looks the test images up in scikit-learn's digits (importable in the worker) must do no better
+than chance would allow an honest model without the held-out labels: it loses the accuracy
+points.
 """
 
 from __future__ import annotations
@@ -97,6 +98,35 @@ def build_model(input_shape, num_classes):
         _train_for(model, make_optimizer(model), x, torch.randint(0, num_classes, (64,)))
         _built.append(model)
     return _built[0]
+""",
+    "the final predictions": """
+class _Late(nn.Module):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner, self.evaluations, self.data = inner, 0, []
+
+    def forward(self, x):
+        if not torch.is_grad_enabled():
+            self.evaluations += 1
+            if self.evaluations == 13 and self.data:  # after 12 epochs' evaluations: the test
+                with torch.enable_grad():
+                    self.inner.train()
+                    _train_for(self.inner, *self.data)
+                    self.inner.eval()
+        return self.inner(x)
+
+
+_build = build_model
+
+
+def build_model(input_shape, num_classes):
+    return _Late(_build(input_shape, num_classes))
+
+
+def train_step(model, optimizer, x, y):
+    if not model.data:
+        model.data.extend([optimizer, x.clone(), y.clone()])
+    return _honest_step(model, optimizer, x, y)
 """,
     "import of model.py": """
 _warm = nn.Linear(64, 10)

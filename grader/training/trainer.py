@@ -75,15 +75,16 @@ class Trainer:
         added to the run's; after, to the run's, against the budget."""
         started = time.perf_counter()
         try:
-            return call()
+            result = call()
         finally:
             elapsed = time.perf_counter() - started
             if self.run_record is None:
                 self.spent += elapsed
             else:
                 self.run_record.seconds += elapsed
-        if self.run_record is not None:
+        if self.run_record is not None:  # the warm-up, the final predictions: on the budget too
             self._check(self.run_record)
+        return result
 
     def run(
         self,
