@@ -5,13 +5,14 @@ psutil), the notebook reader or the zip builders, and ``grader --help`` for none
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from grader import __version__
 
@@ -50,13 +51,24 @@ def _grade(args: argparse.Namespace, console: Console) -> int:
     from grader.sandbox.user import student_uids
 
     output = Path(args.output) if args.output else None
+    manifest = functools.cache(lambda: assignment.find(args.assignment))
     if output is not None:
         check_destination(output, student_uids())
         isolation.probe(os.geteuid() == 0)  # its forks (cached) before this process has threads
-        threading.Thread(target=_import_plotting, name="import matplotlib").start()
-    return grade_to_file(
-        Path(args.submission), lambda: assignment.find(args.assignment), output, console
-    )
+        if _trains(manifest):
+            threading.Thread(target=_import_plotting, name="import matplotlib").start()
+    return grade_to_file(Path(args.submission), manifest, output, console)
+
+
+def _trains(manifest: Callable[[], Any]) -> bool:
+    """Whether the assignment trains models (a ``training`` section), so that its curves will
+    be drawn: matplotlib's import costs a second of CPU, wasted on an assignment without any.
+    A manifest that does not load says no here; grading reports it."""
+    try:
+        found = manifest()
+    except Exception:
+        return False
+    return bool(found.budget_seconds) or found.relative_budget is not None
 
 
 def _import_plotting() -> None:

@@ -7,6 +7,7 @@ import sys
 from functools import cache
 
 import pytest
+from test_plugin import make_assignment
 
 #: Modules no verb needs at import time; the heavy ones that a grade must not load either.
 NEVER_AT_IMPORT = ["ray", "torch", "nbformat", "psutil", "grader.batch", "sklearn", "matplotlib"]
@@ -30,3 +31,18 @@ def test_importing_the_cli_imports_no_heavy_module(module):
 @pytest.mark.parametrize("module", ["ray", "torch", "nbformat", "psutil", "grader.batch"])
 def test_the_grading_path_imports_no_backend_of_another_verb(module):
     assert module not in _modules_after("import grader.runner")
+
+
+@pytest.mark.parametrize("module", ["matplotlib", "jsonschema"])
+def test_grading_an_assignment_without_training_imports_neither_plotting_nor_jsonschema(
+    module, tmp_path
+):
+    """``grader grade -o`` imports matplotlib ahead (in a thread) only for an assignment that
+    trains models (the bundled ones all do); jsonschema makes only the messages of an invalid
+    document."""
+    folder = make_assignment(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir(mode=0o700)
+    code = (f"from grader.cli import main; main(['grade', {str(tmp_path / 'submission')!r}, "
+            f"'-a', {str(folder)!r}, '-o', {str(out / 'results.json')!r}])")  # fmt: skip
+    assert module not in _modules_after(code)
