@@ -1,11 +1,19 @@
 import json
 import struct
-import time
 
 import numpy as np
 import pytest
 
-from grader.sandbox.codec import CodecError, Ref, Seed, decode, encode, reply_bounds
+from grader.sandbox import codec
+from grader.sandbox.codec import (
+    REPLY_FLOOR,
+    CodecError,
+    Ref,
+    Seed,
+    decode,
+    encode,
+    reply_bounds,
+)
 
 
 @pytest.mark.parametrize(
@@ -143,14 +151,23 @@ def _node(array):
     return {"$nd": 0, "dtype": array.dtype.str, "shape": list(array.shape)}
 
 
-def test_huge_dimensions_are_refused_before_they_are_multiplied():
+def test_huge_dimensions_are_refused_before_they_are_multiplied(monkeypatch):
     """Sixty-four sizes of thousands of digits cost the grader a second to multiply: each
-    size is bounded first."""
+    size is bounded first, and nothing is multiplied."""
+    multiplied = []
+    monkeypatch.setattr(codec.math, "prod", lambda sizes: multiplied.append(sizes) or 0)
     node = _array_node(shape=[int("9" * 4000)] * 63 + [0])
-    started = time.perf_counter()
     with pytest.raises(CodecError, match="malformed array"):
         decode(_message(node, [b""]))
-    assert time.perf_counter() - started < 0.05
+    assert multiplied == []
+
+
+def test_an_empty_array_too_large_to_decode_is_refused_when_sent():
+    """Zero elements, but a dimension the receiving side refuses: the sender says so."""
+    with pytest.raises(CodecError, match=r"shape \(0, 65536, 65536\) cannot be sent"):
+        encode(np.empty((0, 2**16, 2**16)))
+    with pytest.raises(CodecError, match="malformed array"):
+        decode(_message(_array_node(shape=[0, 2**16, 2**16]), [b""]))
 
 
 def test_an_array_may_appear_only_once():
@@ -164,8 +181,9 @@ def test_an_array_may_appear_only_once():
         (_message([_node(np.zeros(1))] * 300_000, [np.zeros(1).tobytes()]), "structure"),
         (_message(list(range(2000)), [np.zeros(1).tobytes()] * 2000), "arrays"),
         (_message([0], [np.zeros(20_000_000 // 8).tobytes()] * 4), "bytes"),
+        (_message([[]] * 200_000), "parts"),
     ],
-    ids=["many-references", "many-arrays", "large"],
+    ids=["many-references", "many-arrays", "large", "many-lists"],
 )
 def test_a_reply_holds_at_most_what_its_request_allows(data, text):
     """A reply's size, structure and arrays are bounded relative to its request (here a
@@ -174,6 +192,18 @@ def test_a_reply_holds_at_most_what_its_request_allows(data, text):
     assert bounds.size < 70_000_000 and bounds.arrays < 2000
     with pytest.raises(CodecError, match=text):
         decode(data, bounds)
+
+
+def test_a_reply_structure_does_not_grow_with_the_structure_sent_back():
+    """The grader sends back what student code returned (an optimizer's config): were the
+    reply's structure allowed to grow with the request's, each round trip could grow it
+    fourfold."""
+    bounds = REPLY_FLOOR
+    for _ in range(3):
+        returned = {"config": [[]] * (bounds.nodes - 10)}  # as much as the last reply held
+        assert len(decode(encode(returned), bounds)["config"]) == bounds.nodes - 10
+        bounds = reply_bounds(encode(("sgd", returned)))
+    assert bounds.nodes == REPLY_FLOOR.nodes and bounds.header < 2 * REPLY_FLOOR.header
 
 
 def test_bounds_grow_with_the_request():

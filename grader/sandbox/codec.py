@@ -24,11 +24,13 @@ import numpy as np
 ARRAY_KINDS = frozenset("biufc")
 MAX_DEPTH = 64
 #: A plain dtype as ``dtype.str`` spells it: byte order, kind, item size ("<f8", "|b1").
-_DTYPE = re.compile(r"[<>|][biufc][0-9]{1,2}")
+_DTYPE = re.compile(rf"[<>|][{''.join(sorted(ARRAY_KINDS))}][0-9]{{1,2}}")
 #: numpy's own limit on an array's dimensions.
 MAX_DIMS = 64
-#: The largest size of one dimension: more than any message's bytes could fill, and checked
-#: before the sizes are multiplied (64 numbers of thousands of digits cost a second to).
+#: The largest size of one dimension, and of the product of an array's sizes with its empty
+#: dimensions counted as 1: more than any message's bytes could fill, and each size is checked
+#: before they are multiplied (64 numbers of thousands of digits cost a second to). An empty
+#: array of shape (0, 2**40) would cost nothing to send and terabytes to reduce along axis 0.
 MAX_DIMENSION = 2**31
 _LEN = struct.Struct("<Q")
 
@@ -42,26 +44,36 @@ class Bounds:
     """The most one message may hold, checked before anything in it is decoded."""
 
     size: int = 64 * 1024 * 1024
-    #: Bytes of JSON structure (a million tiny nodes would cost the grader gigabytes).
-    header: int = 4 * 1024 * 1024
+    #: Bytes of JSON structure: three bytes of it (``[],``) cost the grader 140 of memory.
+    header: int = 2 * 1024 * 1024
     arrays: int = 1024
+    #: Lists, tuples and dicts: the brackets in the structure, counted before it is parsed.
+    nodes: int = 100_000
 
 
-#: What any reply may hold; a reply may also hold four times what its request held.
+#: What any reply may hold; a reply may also hold more, for each array its request held.
 REPLY_FLOOR = Bounds()
+#: A reply's structure may grow by this many bytes per array of its request: a float for each
+#: point of an ``objective`` request, a node for each traced argument.
+_HEADER_PER_ARRAY = 32
 
 
 def reply_bounds(request: bytes) -> Bounds:
-    """The bounds of the reply to ``request`` (encoded): a function's results and its traced
-    arguments are of the order of its inputs, so a reply gets four times the request's bytes,
-    structure and arrays on top of :data:`REPLY_FLOOR`."""
-    header = arrays = 0
+    """The bounds of the reply to ``request`` (encoded). A function's results and its traced
+    arguments are of the order of its inputs, so a reply gets four times the request's bytes
+    and arrays on top of :data:`REPLY_FLOOR`; its structure only grows with the request's
+    arrays, not with the request's own structure: the grader sends back structures student code
+    returned (an optimizer's config, a forward's cache), and a structure allowed to grow with
+    each round trip would grow fourfold each time."""
+    arrays = 0
     if len(request) >= 2 * _LEN.size:
         (header,) = _LEN.unpack_from(request, 0)
         (arrays,) = _LEN.unpack_from(request, _LEN.size + header)
     floor = REPLY_FLOOR
-    return Bounds(floor.size + 4 * len(request), floor.header + 4 * header,
-                  floor.arrays + 4 * arrays)  # fmt: skip
+    return Bounds(
+        floor.size + 4 * len(request), floor.header + _HEADER_PER_ARRAY * arrays,
+        floor.arrays + 4 * arrays, floor.nodes + 4 * arrays,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -102,7 +114,7 @@ def decode(data: bytes, bounds: Bounds | None = None) -> Any:
     """Rebuild a value from :func:`encode`'s bytes, validating every part of it; each array
     is read once and may appear once (no million references to one array)."""
     view = memoryview(data)
-    bounds = bounds or Bounds(size=len(data), header=len(data), arrays=len(data))
+    bounds = bounds or Bounds(size=len(data), header=len(data), arrays=len(data), nodes=len(data))
     if len(view) > bounds.size:
         raise CodecError(f"message of {len(view)} bytes exceeds {bounds.size}")
     header, pos = _take(view, 0)
@@ -119,8 +131,11 @@ def decode(data: bytes, bounds: Bounds | None = None) -> Any:
         blobs.append(blob)
     if pos != len(view):
         raise CodecError("trailing bytes after message")
+    text = bytes(header)
+    if text.count(b"[") + text.count(b"{") > bounds.nodes:  # brackets in strings count too
+        raise CodecError(f"message structure of more than {bounds.nodes} parts")
     try:
-        tree = json.loads(bytes(header))
+        tree = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise CodecError(f"malformed message header: {exc}") from None
     return _from_tree(tree, blobs, 0)
@@ -154,6 +169,9 @@ def _to_tree(value: Any, blobs: list[bytes], keep: Callable[[Any], Ref] | None, 
         return {"$dict": {k: _to_tree(v, blobs, keep, depth + 1) for k, v in value.items()}}
     if (kind is np.ndarray or isinstance(value, np.generic)) and _plain_dtype(value.dtype):
         array = np.asarray(value)
+        if _too_large(array.shape):  # only an empty array can be: the other side refuses it
+            raise CodecError(f"an array of shape {array.shape} cannot be sent to or from student "
+                             f"code: its nonzero sizes multiply past {MAX_DIMENSION}")  # fmt: skip
         fortran = array.ndim > 1 and array.flags.f_contiguous and not array.flags.c_contiguous
         blobs.append(array.tobytes(order="F" if fortran else "C"))
         node = {"$nd": len(blobs) - 1, "dtype": array.dtype.str, "shape": list(array.shape)}
@@ -163,6 +181,10 @@ def _to_tree(value: Any, blobs: list[bytes], keep: Callable[[Any], Ref] | None, 
     if keep is not None:
         return _to_tree(keep(value), blobs, None, depth)
     raise CodecError(f"a value of type {kind.__name__} cannot be sent to or from student code")
+
+
+def _too_large(shape: Any) -> bool:
+    return math.prod(max(n, 1) for n in shape) > MAX_DIMENSION
 
 
 def _plain_dtype(dtype: np.dtype) -> bool:
@@ -202,7 +224,7 @@ def _from_tree(tree: Any, blobs: list[memoryview | None], depth: int) -> Any:
 
 def _array(node: dict[str, Any], blob: memoryview) -> Any:
     """A fresh, writable array (student code may write into its inputs) from a validated node:
-    a plain dtype, a shape of at most :data:`MAX_DIMS` sizes of at most :data:`MAX_DIMENSION`
+    a plain dtype, a shape of at most :data:`MAX_DIMS` sizes within :data:`MAX_DIMENSION`
     that accounts for every byte."""
     dtype, shape, scalar = node.get("dtype"), node.get("shape"), node.get("scalar", False)
     fortran = node.get("fortran", False)
@@ -213,6 +235,7 @@ def _array(node: dict[str, Any], blob: memoryview) -> Any:
         or type(shape) is not list
         or len(shape) > MAX_DIMS
         or not all(type(n) is int and 0 <= n <= MAX_DIMENSION for n in shape)
+        or _too_large(shape)
         or type(scalar) is not bool
         or type(fortran) is not bool
         or (scalar and shape)
