@@ -24,11 +24,20 @@ class FrameTooLarge(ValueError):
     """The other end announced a frame larger than :data:`MAX_FRAME`."""
 
 
-def send(fd: int, payload: bytes) -> None:
-    """Write one frame; blocks until the pipe has taken all of it."""
+def send(fd: int, payload: bytes, deadline: float | None = None) -> None:
+    """Write one frame, raising :class:`ChannelTimeout` if the pipe has not taken all of it by
+    ``deadline`` (time.monotonic): a reader that stops reading (student code that never reads
+    its requests again) must not hang the writer. With a deadline, ``fd`` must be non-blocking."""
     data = memoryview(_LEN.pack(len(payload)) + payload)
     while data:
-        written = os.write(fd, data)
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+                raise ChannelTimeout
+        try:
+            written = os.write(fd, data)
+        except BlockingIOError:  # select saw room, but less than PIPE_BUF bytes of it
+            written = 0
         data = data[written:]
 
 

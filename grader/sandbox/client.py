@@ -131,6 +131,7 @@ class WorkerProcess:
             for fd in (theirs_read, theirs_write, output_write):
                 os.close(fd)
         self._output = OutputCapture(output_read)
+        os.set_blocking(ours_write, False)  # requests are sent by a deadline (channel.send)
         self._to_worker, self._from_worker = ours_write, ours_read
         startup = TimeLimit(deadline - time.monotonic(), "the time limit to start")
         ready = self._exchange(None, startup, "your code", deadline)
@@ -268,7 +269,10 @@ class WorkerProcess:
             self.start()
         self._student_ran = True
         reply = self._exchange(request, limit, request["function"])
-        if not reply.get("ok"):
+        if not _well_formed(reply, request):
+            self.stop()  # student code wrote to the worker's pipe itself
+            raise BadValue(f"{request['function']} sent back a malformed reply")
+        if not reply["ok"]:
             error = ERROR_KINDS.get(reply.get("kind"), WorkerCrashed)
             raise error(_join(reply.get("message"), reply.get("details")))
         return reply
@@ -285,13 +289,13 @@ class WorkerProcess:
             sent = b""
             if request is not None:
                 sent = codec.encode(request)
-                channel.send(self._to_worker, sent)
+                channel.send(self._to_worker, sent, deadline)
             bounds = codec.reply_bounds(sent)
             reply = codec.decode(channel.recv(self._from_worker, deadline, bounds.size), bounds)
         except channel.ChannelTimeout:
             self.stop()
             raise StudentTimeout(
-                f"{what} did not finish within {limit.seconds:.3g} s ({limit.reason}); "
+                f"{what} did not finish within {max(limit.seconds, 0):.3g} s ({limit.reason}); "
                 "look for an infinite loop or very slow code"
             ) from None
         except (channel.ChannelClosed, BrokenPipeError):
@@ -311,7 +315,7 @@ class WorkerProcess:
         self._pid = None
         self.stop()
         if code is not None and code < 0:
-            how = f"was killed by signal {signal.Signals(-code).name}"
+            how = f"was killed by signal {_signal_name(-code)}"
             if -code == signal.SIGXCPU:
                 how += f" for using more than {self.limits.cpu_seconds} s of CPU time"
             elif -code == signal.SIGXFSZ:
@@ -383,6 +387,30 @@ class WorkerProcess:
         self.stop()
         self._kill_workers(time.monotonic() + KILL_TIMEOUT)
         self._stop_zygote()
+
+
+def _well_formed(reply: dict[str, Any], request: dict[str, Any]) -> bool:
+    """Whether a reply has the fields the grader reads, of their types: ``ok``; a failure's
+    ``kind``; whether an attribute is a ``method``; a traced call's arguments, as many as were
+    sent, and keyword arguments."""
+    ok, kind = reply.get("ok"), reply.get("kind")
+    if type(ok) is not bool or not (ok or kind is None or type(kind) is str):
+        return False
+    if type(reply.get("method", False)) is not bool:
+        return False
+    if not (ok and request.get("return_args")):
+        return True
+    args, kwargs = reply.get("args"), reply.get("kwargs")
+    sent = len(request["args"])
+    return type(args) in (tuple, list) and len(args) == sent and type(kwargs) is dict
+
+
+def _signal_name(number: int) -> str:
+    """SIGKILL, or the number of a signal the enum lacks (the real-time ones)."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
 
 
 def _join(message: Any, details: Any) -> str:
