@@ -19,6 +19,7 @@ from grader.reporting.caps import OUTPUT_LIMIT, bounded, cap
 from grader.reporting.results import Entry, Results
 from grader.reporting.schema import validation_errors
 from grader.reporting.table import render
+from grader.reporting.writer import write_results
 
 MARKUP = "[/] [bold red]not bold[/bold red] [link=http://x]"
 
@@ -101,3 +102,14 @@ def test_every_string_of_a_document_is_capped_and_says_so():
     )
     assert "characters cut" in test["name"] and cap("short") == "short"
     assert document["output"].startswith("y" * 1000) and document["output"].endswith("y" * 1000)
+
+
+def test_lone_surrogates_from_student_code_do_not_reach_results_json(tmp_path):
+    """Python strings may hold them (``raise ValueError("\\ud800")``); JSON escapes them, and
+    strict JSON readers refuse those escapes."""
+    document = Results(entries=[Entry("a\ud800b", "1", 0, 1, "failed", "x\udfff \ud83d\ude00")])
+    write_results(document, tmp_path / "results.json")
+    written = (tmp_path / "results.json").read_bytes()
+    test = json.loads(written)["tests"][0]
+    json.dumps(test, ensure_ascii=False).encode("utf-8")  # strict: no lone surrogate left
+    assert test["name"] == "a\ufffdb" and test["output"] == "x\ufffd \U0001f600"

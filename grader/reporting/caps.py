@@ -17,7 +17,10 @@ OTHER_LIMIT = 1_000
 
 
 def cap(text: str, limit: int = OUTPUT_LIMIT) -> str:
-    """``text`` if it fits, else its beginning and end around a note of what was cut."""
+    """``text`` if it fits, else its beginning and end around a note of what was cut; lone
+    surrogates (student code's ``"\\ud800"``) replaced, since a strict JSON reader refuses
+    their escapes."""
+    text = _valid_unicode(text)
     if len(text) <= limit:
         return text
     head, tail = limit * 2 // 3, limit // 4
@@ -37,3 +40,11 @@ def bounded(value: Any, key: str | None = None) -> Any:
     if isinstance(value, list | tuple):
         return [bounded(item, key) for item in value]
     return value
+
+
+def _valid_unicode(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a surrogate: pairs joined, lone ones replaced by U+FFFD
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
