@@ -137,10 +137,12 @@ def _grade(
             Path(workdir).chmod(0o711)
             sandbox.check_start()
             isolation = sandbox.isolation_report()
+            run = GradingContext.create(
+                manifest, sandbox, reference_times, bool(record), inputs_seed
+            )  # a handout's recording is read here: refused, it must not leave the worker
         except BaseException:
             sandbox.close()
             raise
-        run = GradingContext.create(manifest, sandbox, reference_times, bool(record), inputs_seed)
         plugin = GradingPlugin(run, only_visible)
         ini = Path(workdir) / "pytest.ini"
         ini.write_text("[pytest]\n")

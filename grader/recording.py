@@ -17,6 +17,7 @@ submits.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import tempfile
 from collections.abc import Callable
@@ -26,11 +27,22 @@ from typing import Any
 import numpy as np
 
 from grader.checks.failure import NoReferenceAnswer
+from grader.manifest import ManifestError
 from grader.recorded_objects import RecordedObject, digest, plain, real, restore
 from grader.reference import Reference
 from grader.sandbox import codec
 
 RECORDING_NAME = "recording.bin"
+#: The first line of every recording. Change its number whenever the codec's encoding
+#: (grader.sandbox.codec) or the keys of calls (grader.recorded_objects.digest, plain; _key)
+#: change: the recording of a handout made before would not decode, or would answer no call.
+FORMAT = b"grader-recording 2\n"
+
+
+class RecordingFormatError(ManifestError):
+    """A handout's recording that this grader cannot use: made by another version of the
+    grader (another codec or other keys) or damaged. Said in one line, as a ManifestError,
+    rather than as an internal error or as every call unanswered."""
 
 
 class NotRecorded(NoReferenceAnswer):
@@ -189,17 +201,40 @@ def _holds_numbers(value: Any) -> bool:
 
 def _write(folder: Path, recording: dict[str, Any]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / RECORDING_NAME).write_bytes(codec.encode(recording))
+    (folder / RECORDING_NAME).write_bytes(FORMAT + codec.encode(recording))
 
 
 def _read(folder: Path) -> dict[str, Any]:
-    data = codec.decode((folder / RECORDING_NAME).read_bytes())
-    data = data if isinstance(data, dict) else {}
+    """The recording in ``folder``; RecordingFormatError unless this grader wrote its format."""
+    path = folder / RECORDING_NAME
+    raw = path.read_bytes()
+    data: Any = None
+    if raw.startswith(FORMAT):
+        with contextlib.suppress(codec.CodecError):
+            data = codec.decode(raw[len(FORMAT) :])
+    if not (isinstance(data, dict) and isinstance(data.get("calls"), dict)):
+        raise _unusable(path, raw)
     return {
-        "calls": data.get("calls") if isinstance(data.get("calls"), dict) else {},
+        "calls": data["calls"],
         "tests": data.get("tests") if isinstance(data.get("tests"), dict) else {},
         "withheld": [t for t in data.get("withheld") or [] if isinstance(t, str)],
     }
+
+
+def _unusable(path: Path, raw: bytes) -> RecordingFormatError:
+    line = raw[:64].split(b"\n", 1)[0].decode(errors="replace")
+    if raw.startswith(FORMAT):
+        why = "its answers cannot be read"
+    elif line.startswith("grader-recording "):
+        why = f"it is {line!r}, this grader reads {FORMAT.decode().strip()!r}"
+    else:
+        why = f"it is older than {FORMAT.decode().strip()!r}"
+    # not ``path``: a grading reads a private copy, whose path would mean nothing to a student
+    return RecordingFormatError(
+        f"the handout's recorded answers ({path.name}) were made by a different version of the "
+        f"grader than the one installed, or are damaged ({why}): download the handout again "
+        "from the course, or install the grader version the course gives"
+    )
 
 
 def is_recording(folder: Path | None) -> bool:

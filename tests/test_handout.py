@@ -11,6 +11,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SOLUTION
 from fixtures.a1_variants import BUGGY
@@ -19,7 +20,9 @@ from grader import assignment
 from grader.checks.inputs import draw_secret
 from grader.cli import main
 from grader.grading import grade
-from grader.recording import RECORDING_NAME, ReplayReference
+from grader.recorded_objects import digest, plain
+from grader.recording import FORMAT, RECORDING_NAME, RecordingFormatError, ReplayReference, _write
+from grader.sandbox import codec
 
 
 def build_handout(tmp_path_factory, name: str) -> Path:
@@ -116,6 +119,61 @@ def test_the_recording_holds_no_call_the_real_grade_makes(handout, tmp_path):
     assert len(recorded.calls) > 100 and real_calls and not real_calls & set(recorded.calls)
     # the tests of the calls that do not depend on the seed are withheld instead
     assert recorded.withheld and all(t.startswith("tests/test_") for t in recorded.withheld)
+
+
+RECORDED = {"calls": {"key": {"value": np.arange(3.0)}}, "tests": {}, "withheld": []}
+
+
+def test_a_recording_reads_back_what_was_written(tmp_path):
+    _write(tmp_path, RECORDED)
+    assert (tmp_path / RECORDING_NAME).read_bytes().startswith(FORMAT)
+    assert list(ReplayReference(tmp_path).answer("key", None)) == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("contents", "why"),
+    [(codec.encode(RECORDED), "it is older than 'grader-recording 2'"),  # an older grader's
+     (b"grader-recording 1\n" + codec.encode(RECORDED), "it is 'grader-recording 1'"),
+     (FORMAT + b"\x17O\x01\0\0\0\0\0{garbage", "its answers cannot be read"),
+     (FORMAT + codec.encode([1, 2]), "its answers cannot be read")],
+)  # fmt: skip
+def test_a_recording_of_another_grader_version_is_refused(tmp_path, contents, why):
+    (tmp_path / RECORDING_NAME).write_bytes(contents)
+    with pytest.raises(RecordingFormatError) as error:
+        ReplayReference(tmp_path)
+    message = str(error.value)
+    assert why in message and "\n" not in message
+    assert message.startswith("the handout's recorded answers (recording.bin) were made by a "
+                              "different version of the grader than the one installed")  # fmt: skip
+    assert message.endswith("download the handout again from the course, or install the grader "
+                            "version the course gives")  # fmt: skip
+
+
+def test_check_of_a_handout_from_another_grader_version_is_a_one_line_error(
+    handout, tmp_path, capsys
+):
+    work = tmp_path / "work"
+    shutil.copytree(handout, work)
+    for path in SOLUTION.glob("*.py"):
+        shutil.copy(path, work / path.name)
+    recording = work / "reference-recording" / RECORDING_NAME
+    recording.write_bytes(recording.read_bytes().removeprefix(FORMAT))
+    capsys.readouterr()
+    assert main(["check", str(work)]) == 2
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err.startswith("grader: error: the handout's recorded answers")
+    assert printed.err.count("\n") == 1 and "Traceback" not in printed.err
+
+
+def test_the_recording_format_is_pinned_to_the_codec_and_keys():
+    key = digest(("layers", "affine_forward", plain((np.arange(6.0).reshape(2, 3),)), {}))
+    pinned = "c668c1c28e9bded977deae6555f7e4dc9ee581cc85ab116f92d48d362c792bd1"
+    assert (FORMAT, key) == (b"grader-recording 2\n", pinned), (
+        "a call's key (or the format line) changed: if the codec's encoding or the keys changed, "
+        "the recordings of handouts made before cannot be read or answer no call, so the number "
+        "in grader.recording.FORMAT must change too; then pin the new FORMAT and key here"
+    )
 
 
 @pytest.mark.parametrize(
