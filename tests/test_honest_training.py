@@ -25,7 +25,7 @@ from grader.training.datasets import drawn_digits
 from grader.training.synthetic import draw_digits
 
 SOLUTION_A2 = ROOT / "solutions" / "a2"
-HIDDEN = 6.0
+HIDDEN = 8.0
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("torch") is None, reason="torch is not installed"
 )
@@ -153,9 +153,12 @@ def budget(tmp_path_factory) -> float:
     recorded seconds (which also count the earlier test's calls, importing torch among them)
     plus half of HIDDEN. The budget is checked after every timed call, the warm-up's
     included, so a budget below the honest run's would stop a cheat before its hidden
-    seconds were counted."""
-    results = graded(submission(tmp_path_factory.mktemp("honest"), ""), "a2")
-    return training_entry(results)["extra_data"]["training"]["seconds"] + HIDDEN / 2
+    seconds were counted. The faster of two honest runs: the first, cold, took up to 3 s
+    longer than the cheats' honest parts on a busy 2-core machine."""
+    honest = submission(tmp_path_factory.mktemp("honest"), "")
+    seconds = [training_entry(graded(honest, "a2"))["extra_data"]["training"]["seconds"]
+               for _ in range(2)]  # fmt: skip
+    return min(seconds) + HIDDEN / 2
 
 
 @pytest.mark.parametrize("cheat", list(CHEATS))

@@ -9,6 +9,7 @@ import pickle
 import re
 import shutil
 import sys
+import time
 import types
 
 import numpy as np
@@ -16,11 +17,13 @@ import pytest
 from conftest import ROOT, by_group, graded
 
 from grader import assignment
+from grader.checks.failure import CheckFailed
 from grader.cli import main
 from grader.training import budget
-from grader.training.budget import budget_for
+from grader.training.budget import Budget, budget_for
 from grader.training.datasets import cifar10, digits
 from grader.training.device import device_class
+from grader.training.trainer import Trainer
 
 SOLUTION_A2 = ROOT / "solutions" / "a2"
 torch_needed = pytest.mark.skipif(
@@ -185,3 +188,13 @@ def test_a2_stubs_score_zero_without_crashing():
     assert results["tests"] and all(t["score"] == 0 for t in results["tests"])
     outputs = [t["output"] for t in results["tests"]]
     assert "build_model is not implemented yet" in outputs[0]
+
+
+def test_a_call_after_the_epochs_counts_against_the_budget():
+    """The final predictions (or a warm-up) are timed like an epoch: training hidden there
+    exhausts the budget too (Trainer.timed once left its check unreachable)."""
+    trainer = Trainer("training", lambda device: Budget(0.05, "the test's budget"))
+    trainer.run(lambda: 0.0, epochs=1, evaluate=lambda: 1.0)
+    with pytest.raises(CheckFailed, match=r"used up its time budget of 0.05 s"):
+        trainer.timed(lambda: time.sleep(0.1))
+    assert trainer.run_record is not None and trainer.run_record.seconds >= 0.1
