@@ -88,6 +88,7 @@ print(sorted({pool["num_threads"] for pool in threadpool_info()}), os.environ["O
 """
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="OpenBLAS starts at most a thread a core")
 @pytest.mark.parametrize(
     ("given", "expected"),
     [({}, "[1] 1"), ({"OMP_NUM_THREADS": "2"}, "[2] 2"),

@@ -294,7 +294,9 @@ def test_pytest_fixtures_of_plugins_a_grading_turns_off_still_work(tmp_path):
         record_property("epochs", 3)
         record_xml_attribute("device", "cpu")
         record_testsuite_property("course", "cs231n")
-        assert ("epochs", 3) in request.node.user_properties
+        assert request.node.user_properties == [("epochs", 3)]
+        with pytest.raises(TypeError, match="needs to be a string, but int given"):
+            record_testsuite_property(1, "x")
     '''
     folder = make_assignment(tmp_path, tests=tests, manifest=MANIFEST.split("tests:")[0])
     (test,) = graded(tmp_path / "submission", folder)["tests"]
