@@ -4,7 +4,10 @@ fastjsonschema's compiled validator (a dependency of nbformat's already) says wh
 is valid, in milliseconds; only a document it rejects goes to jsonschema, whose errors (every
 one, with its path, keyword and schema) make the messages a TA reads. Importing jsonschema costs
 about 0.1 s of CPU, which every grade paid for two documents that are almost always valid.
-jsonschema has the last word: a document it finds no error in is valid.
+When fastjsonschema rejects a document, jsonschema has the last word: a document it finds no
+error in is valid. The two agree on JSON documents; fastjsonschema also takes a Python tuple
+for an array, which jsonschema does not, and neither checked document holds tuples (both
+come from JSON or YAML, or are built of lists).
 """
 
 from __future__ import annotations

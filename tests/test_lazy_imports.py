@@ -46,3 +46,6 @@ def test_grading_an_assignment_without_training_imports_neither_plotting_nor_jso
     code = (f"from grader.cli import main; main(['grade', {str(tmp_path / 'submission')!r}, "
             f"'-a', {str(folder)!r}, '-o', {str(out / 'results.json')!r}])")  # fmt: skip
     assert module not in _modules_after(code)
+    document = json.loads((out / "results.json").read_text())  # the grade did happen
+    scores = [(test["score"], test["max_score"]) for test in document["tests"]]
+    assert len(scores) > 3 and 0 < sum(s for s, _ in scores) < sum(m for _, m in scores)
