@@ -30,15 +30,15 @@ def send(fd: int, payload: bytes, deadline: float | None = None) -> None:
     its requests again) must not hang the writer. With a deadline, ``fd`` must be non-blocking."""
     data = memoryview(_LEN.pack(len(payload)) + payload)
     while data:
-        if deadline is not None:
+        try:
+            written = os.write(fd, data)
+        except BlockingIOError:  # a full pipe (or room for less than PIPE_BUF bytes)
+            written = 0
+        data = data[written:]
+        if data and deadline is not None:  # wait for room: only when the pipe was full
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
                 raise ChannelTimeout
-        try:
-            written = os.write(fd, data)
-        except BlockingIOError:  # select saw room, but less than PIPE_BUF bytes of it
-            written = 0
-        data = data[written:]
 
 
 def recv(fd: int, deadline: float | None = None, max_size: int = MAX_FRAME) -> bytes:
