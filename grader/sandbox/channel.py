@@ -41,9 +41,10 @@ def send(fd: int, payload: bytes, deadline: float | None = None) -> None:
                 raise ChannelTimeout
 
 
-def recv(fd: int, deadline: float | None = None, max_size: int = MAX_FRAME) -> bytes:
+def recv(fd: int, deadline: float | None = None, max_size: int = MAX_FRAME) -> bytearray:
     """Read one frame of at most ``max_size`` bytes, raising :class:`ChannelTimeout` past
-    ``deadline`` (time.monotonic)."""
+    ``deadline`` (time.monotonic). A bytearray: a copy into ``bytes`` would double the grader's
+    memory for a large reply."""
     (size,) = _LEN.unpack(_read_exact(fd, _LEN.size, deadline))
     if size > min(max_size, MAX_FRAME):
         limit = min(max_size, MAX_FRAME)
@@ -51,7 +52,7 @@ def recv(fd: int, deadline: float | None = None, max_size: int = MAX_FRAME) -> b
     return _read_exact(fd, size, deadline)
 
 
-def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytearray:
     chunks = bytearray()
     while len(chunks) < size:
         if deadline is not None:
@@ -62,4 +63,4 @@ def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
         if not chunk:
             raise ChannelClosed
         chunks += chunk
-    return bytes(chunks)
+    return chunks

@@ -110,7 +110,7 @@ def encode(value: Any, keep: Callable[[Any], Ref] | None = None) -> bytes:
     return b"".join(parts)
 
 
-def decode(data: bytes, bounds: Bounds | None = None) -> Any:
+def decode(data: bytes | bytearray, bounds: Bounds | None = None) -> Any:
     """Rebuild a value from :func:`encode`'s bytes, validating every part of it; each array
     is read once and may appear once (no million references to one array)."""
     view = memoryview(data)
