@@ -92,6 +92,10 @@ def noisy():
 def environment():
     import os
     return dict(os.environ)
+
+def command_line():
+    with open("/proc/self/cmdline", "rb") as handle:
+        return handle.read().decode()
 """
 
 
@@ -149,6 +153,18 @@ def test_the_worker_sees_the_devices_it_may_use_and_no_other_variable(tmp_path, 
         sandbox.close()
     assert seen["CUDA_VISIBLE_DEVICES"] == "3" and seen["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID"
     assert "GRADER_SECRET_TOKEN" not in seen
+
+
+def test_the_worker_command_line_names_no_staff_path(tmp_path):
+    """Workers are forks of the fork server: its command line is theirs to read."""
+    (tmp_path / "layers.py").write_text(LAYERS)
+    staff = tmp_path.parent / "staff-tests"
+    sandbox = Sandbox(tmp_path, ["layers"], Limits(call_timeout=10), hide=[staff])
+    try:
+        seen = Student(sandbox).layers.command_line()
+    finally:
+        sandbox.close()
+    assert "grader.sandbox.zygote" in seen and "staff-tests" not in seen and "{" not in seen
 
 
 def test_a_seed_becomes_a_generator_in_the_worker(student):

@@ -169,8 +169,10 @@ class WorkerProcess:
             "hints": self.hints, "modules": self.modules,
             "isolation": dataclasses.asdict(self.isolation),
         }  # fmt: skip
+        # The configuration goes over the socket, not in argv: workers are forks of the fork
+        # server, and its command line (/proc/self/cmdline) would name the hidden staff paths.
         command = [sys.executable, "-I", "-B", "-u", "-m", "grader.sandbox.zygote",
-                   str(theirs.fileno()), json.dumps(config)]  # fmt: skip
+                   str(theirs.fileno())]  # fmt: skip
         try:
             self._zygote = subprocess.Popen(
                 command,
@@ -185,6 +187,8 @@ class WorkerProcess:
         finally:
             theirs.close()
         self._control = ours
+        with contextlib.suppress(OSError):  # a fork server that died says so below
+            ours.sendall(json.dumps(config).encode())
         try:
             ready = self._answer(deadline)
         except OSError:

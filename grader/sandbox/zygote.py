@@ -3,8 +3,9 @@ code) and forks a fresh worker on request, so that replacing a worker after a fa
 fork instead of a new interpreter.
 
 Started by :class:`grader.sandbox.client.WorkerProcess` as ``python -I -m grader.sandbox.zygote
-CONTROL_FD CONFIG`` under the grader's own identity, with /dev/null as stdin, stdout and stderr
-(student code never inherits the grader's). It is out of student code's reach: as root it stays
+CONTROL_FD`` (its configuration is the first message on that socket) under the grader's own
+identity, with /dev/null as stdin, stdout and stderr (student code never inherits the
+grader's). It is out of student code's reach: as root it stays
 root while each worker takes the grading's uid; with a PID namespace its workers cannot even name
 it. Each worker, between fork and student code: a session of its own, the namespaces of the
 isolation plan, the rlimits, then the grading's uid (or, in a user namespace, no capabilities).
@@ -122,8 +123,9 @@ def _start_init() -> None:
 
 
 def main(argv: list[str]) -> None:
-    control_fd, config_text = argv
-    config = json.loads(config_text)
+    (control_fd,) = argv
+    control = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET, fileno=int(control_fd))
+    config = json.loads(control.recv(1 << 20))
     plan = Isolation(**config["isolation"])
     isolation.prctl(isolation.PR_SET_CHILD_SUBREAPER, 1)
     if plan.pid_ns:  # before numpy: a user namespace needs a single-threaded process
@@ -139,7 +141,7 @@ def main(argv: list[str]) -> None:
     config["imports"] = [p for p in sys.path if os.path.isdir(p)]
     closed = {isolation.closed_ancestor(p) for p in config["imports"]} - {None}
     config["closed"] = sorted(closed) if config["uid"] is not None else []
-    serve(socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET, fileno=int(control_fd)), config)
+    serve(control, config)
 
 
 if __name__ == "__main__":
