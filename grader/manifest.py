@@ -7,6 +7,7 @@ reported with the file, the line and the key, and a likely correction where ther
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,18 @@ MANIFEST_NAME = "manifest.yaml"
 #: libyaml's safe loader where PyYAML was built with it (its wheels are): a tenth of the pure
 #: Python loader's 20 ms for a1's manifest, which every grade reads.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Characters libyaml reads otherwise than PyYAML's SafeLoader, whose behaviour the messages and
+#: tests were written against: a text with any of them is read by the pure Python loader only.
+_PURE_PYTHON_CHARS = "\t?!\ufeff"
+#: The same for constructs (a superset of them: these may be in comments or strings).
+_PURE_PYTHON_TEXT = re.compile(
+    r"""
+    :\s*+(?:\#[^\n\r\x85\u2028\u2029]*+\s*+)*+[,\]}]  # empty flow value ({a: }): libyaml marks
+                                                    # it at the next token (maybe lines below)
+    | [|>][-+0-9]*+\#  # a comment right after a block scalar's header (|#): PyYAML rejects it
+    """,
+    re.VERBOSE,
+)
 VISIBILITIES = ["visible", "hidden", "after_due_date", "after_published"]
 
 _NUMBER = {"type": "number"}
@@ -223,10 +236,24 @@ def _parse(text: str) -> tuple[yaml.Node | None, Any]:
     """The YAML's node tree (for line numbers) and its data. A text libyaml rejects is parsed
     again by PyYAML's own loader, whose messages say more ("found character '\\t' that cannot
     start any token" where libyaml has "found character that cannot start any token")."""
-    try:
-        return yaml.compose(text, Loader=_FAST_LOADER), yaml.load(text, Loader=_FAST_LOADER)
-    except yaml.YAMLError:
-        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
+    if not _needs_pure_python(text):
+        try:
+            return yaml.compose(text, Loader=_FAST_LOADER), yaml.load(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
+
+
+def _needs_pure_python(text: str) -> bool:
+    """Whether libyaml could read ``text`` otherwise than PyYAML's SafeLoader: the characters
+    and constructs above, or no newline at the end, where libyaml marks an empty document
+    (``---``) on the line after the last. A BOM at the start is read alike."""
+    body = text.removeprefix("\ufeff")
+    return (
+        not text.endswith("\n")
+        or any(char in body for char in _PURE_PYTHON_CHARS)
+        or _PURE_PYTHON_TEXT.search(body) is not None
+    )
 
 
 def _build(path: Path, root: yaml.Node, data: dict[str, Any]) -> Manifest:

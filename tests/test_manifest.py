@@ -6,7 +6,7 @@ import pytest
 from grader import assignment
 from grader.cli import main
 from grader.grading import grade
-from grader.manifest import ManifestError, load
+from grader.manifest import MANIFEST_NAME, ManifestError, _needs_pure_python, load
 from grader.reporting.collection import TestFileError
 from grader.reporting.fallback import STAFF_SIDE
 
@@ -67,6 +67,48 @@ def test_bad_manifest_names_file_line_and_key(tmp_path, text, expected):
     with pytest.raises(ManifestError, match=expected) as info:
         load(write(tmp_path, text))
     assert str(info.value).startswith(str(tmp_path / "manifest.yaml"))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (GOOD.replace("call_timeout: 2", "call_timeout:\t2"),
+         r"line 6: invalid YAML: found character '\\t' that cannot start any token"),
+        (GOOD.replace("call_timeout: 2", "call_timeout: 2\t"),
+         r"line 6: invalid YAML: found character '\\t' that cannot start any token"),
+        (GOOD.replace("call_timeout: 2", "call_timeout\t: 2"),
+         r"line 6: invalid YAML: found character '\\t' that cannot start any token"),
+        (GOOD.replace("call_timeout: 2", "call\ttimeout: 2"),
+         r"line 6: invalid YAML: found character '\\t' that cannot start any token"),
+        (GOOD.replace("  forward: 1.0e-7", "\ufeff  forward: 1.0e-7"),
+         "line 9: unknown key '\ufeff  forward' in the top level"),
+        (GOOD.replace("tolerances:\n  forward: 1.0e-7", "tolerances: {forward?: 1.0e-7}"),
+         r"line 8: invalid YAML: expected ',' or '}', but got '\?'"),
+        (GOOD + "title: !\n", r"line 13: key 'title': None is not of type 'string'"),
+        (GOOD + "title: |#\n  Demo\n",
+         r"line 13: invalid YAML: expected chomping or indentation indicators, but found '#'"),
+        (GOOD.replace("tolerances:\n  forward: 1.0e-7", "tolerances: {forward:\n  }"),
+         r"line 8: key 'tolerances.forward': None is not of type 'number'"),
+        ("---", r"line 1: key 'the top level': None is not of type 'object'"),
+    ],
+    ids=["tab-value", "tab-after-value", "tab-before-colon", "tab-in-key", "bom-mid-file",
+         "question-mark-in-flow", "empty-tag", "comment-after-block-header", "empty-flow-value",
+         "no-newline-at-end"],
+)  # fmt: skip
+def test_yaml_libyaml_reads_otherwise_is_read_as_pyyaml_does(tmp_path, text, expected):
+    """Manifests are read by libyaml for speed, but as PyYAML's SafeLoader reads them: libyaml
+    accepts these (or gives other data, or other lines) where PyYAML rejects them."""
+    with pytest.raises(ManifestError, match=expected) as info:
+        load(write(tmp_path, text))
+    assert str(info.value).startswith(str(tmp_path / "manifest.yaml"))
+
+
+def test_bundled_manifests_are_read_by_libyaml():
+    """Nothing in them sends them to the pure Python loader, ten times slower."""
+    paths = sorted(assignment.BUNDLED.glob(f"*/{MANIFEST_NAME}"))
+    assert paths
+    for text in [GOOD] + [path.read_text(encoding="utf-8") for path in paths]:
+        assert not _needs_pure_python(text)
 
 
 def test_unknown_tolerance_is_a_staff_error(tmp_path):
