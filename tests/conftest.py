@@ -3,7 +3,9 @@ results document against the Gradescope schema."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,9 @@ from grader import assignment
 from grader.grading import grade
 from grader.manifest import Manifest
 from grader.reporting.schema import validation_errors
+from grader.sandbox.client import Limits
+from grader.sandbox.proxy import Student
+from grader.sandbox.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "a1"
@@ -26,6 +31,19 @@ def graded(submission: Path, manifest: Manifest | str | Path = "a1") -> dict[str
     problems = validation_errors(results)
     assert not problems, problems
     return results
+
+
+@contextlib.contextmanager
+def student_in(folder: Path, modules: dict[str, str], limits: Limits) -> Iterator[Student]:
+    """Student modules (name: source) written to ``folder`` and run by a Sandbox there, closed
+    afterwards."""
+    for name, source in modules.items():
+        (folder / f"{name}.py").write_text(source)
+    sandbox = Sandbox(folder, list(modules), limits)
+    try:
+        yield Student(sandbox)
+    finally:
+        sandbox.close()
 
 
 def by_group(results: dict[str, Any]) -> dict[str, tuple[float, float]]:

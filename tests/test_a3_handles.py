@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import student_in
 
 from grader.checks import CheckFailed, assert_unchanged
 from grader.checks.modules import assert_parameters_unchanged
@@ -21,8 +22,6 @@ from grader.sandbox.errors import (
     WorkerCrashed,
 )
 from grader.sandbox.objects import MethodProxy, ObjectProxy
-from grader.sandbox.proxy import Student
-from grader.sandbox.sandbox import Sandbox
 
 #: Student code runs under another uid as root: it must be able to read the submission.
 pytestmark = pytest.mark.usefixtures("readable")
@@ -129,10 +128,8 @@ class Threaded:
 
 @pytest.fixture
 def student(tmp_path: Path):
-    (tmp_path / "modules.py").write_text(MODULES)
-    sandbox = Sandbox(tmp_path, ["modules"], Limits(call_timeout=2, memory_mb=512))
-    yield Student(sandbox)
-    sandbox.close()
+    with student_in(tmp_path, {"modules": MODULES}, Limits(call_timeout=2, memory_mb=512)) as s:
+        yield s
 
 
 def test_an_object_is_built_set_called_and_read_in_the_worker(student):

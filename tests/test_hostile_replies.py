@@ -9,11 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import student_in
 
 from grader.sandbox.client import Limits
 from grader.sandbox.errors import BadValue, StudentTimeout, WorkerCrashed
-from grader.sandbox.proxy import Student
-from grader.sandbox.sandbox import Sandbox
 
 pytestmark = pytest.mark.usefixtures("readable")
 
@@ -80,10 +79,8 @@ def stop_reading():
 
 @pytest.fixture
 def student(tmp_path: Path):
-    (tmp_path / "hostile.py").write_text(HOSTILE)
-    sandbox = Sandbox(tmp_path, ["hostile"], Limits(call_timeout=3, memory_mb=512))
-    yield Student(sandbox)
-    sandbox.close()
+    with student_in(tmp_path, {"hostile": HOSTILE}, Limits(call_timeout=3, memory_mb=512)) as s:
+        yield s
 
 
 @pytest.mark.parametrize(
