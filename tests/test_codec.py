@@ -6,6 +6,7 @@ import pytest
 
 from grader.sandbox import codec
 from grader.sandbox.codec import (
+    MAX_REPLY_ARRAYS,
     REPLY_FLOOR,
     CodecError,
     Ref,
@@ -197,18 +198,39 @@ def test_a_reply_holds_at_most_what_its_request_allows(data, text):
 def test_a_reply_structure_does_not_grow_with_the_structure_sent_back():
     """The grader sends back what student code returned (an optimizer's config): were the
     reply's structure allowed to grow with the request's, each round trip could grow it
-    fourfold."""
+    fourfold. Each round here returns as much structure as the last reply could hold."""
     bounds = REPLY_FLOOR
     for _ in range(3):
-        returned = {"config": [[]] * (bounds.nodes - 10)}  # as much as the last reply held
-        assert len(decode(encode(returned), bounds)["config"]) == bounds.nodes - 10
+        returned = {"config": ["x"] * ((bounds.header - 100) // 5)}  # '"x", ' is five bytes
+        assert decode(encode(returned), bounds) == returned
         bounds = reply_bounds(encode(("sgd", returned)))
-    assert bounds.nodes == REPLY_FLOOR.nodes and bounds.header < 2 * REPLY_FLOOR.header
+    assert _structure(bounds) == _structure(reply_bounds(encode(("sgd", {"config": []}))))
+    with pytest.raises(CodecError, match="structure"):
+        decode(encode({"config": ["x"] * (bounds.header // 5 + 10)}), bounds)
+
+
+def _structure(bounds):
+    """What a reply's structure may hold (its bytes grow with the request's, by design)."""
+    return bounds.header, bounds.arrays, bounds.nodes
+
+
+def test_the_arrays_a_reply_may_hold_stop_growing():
+    """Arrays sent back raise the next reply's allowance (traced arguments come back with the
+    results), but only up to MAX_REPLY_ARRAYS, and the structure with them."""
+    bounds = REPLY_FLOOR
+    for _ in range(8):
+        returned = [np.zeros(0, dtype=bool)] * bounds.arrays
+        assert len(decode(encode(returned), bounds)) == bounds.arrays
+        bounds = reply_bounds(encode(("sgd", returned)))
+    assert bounds.arrays == MAX_REPLY_ARRAYS
+    more = reply_bounds(encode([np.zeros(0, dtype=bool)] * 2 * MAX_REPLY_ARRAYS))
+    assert _structure(bounds) == _structure(more)
+    assert bounds.header < 2 * 1024 * 1024 + 32 * MAX_REPLY_ARRAYS + 1
 
 
 def test_bounds_grow_with_the_request():
     small = reply_bounds(encode(np.ones(3)))
     large = reply_bounds(encode([np.ones(10) for _ in range(1000)]))
-    assert large.arrays > small.arrays + 3000 and large.header > small.header
+    assert large.arrays >= small.arrays + 1990 and large.header > small.header
     value = [np.ones(10) for _ in range(3000)]
     assert len(decode(encode(value), large)) == 3000

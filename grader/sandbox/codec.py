@@ -47,32 +47,36 @@ class Bounds:
     #: Bytes of JSON structure: three bytes of it (``[],``) cost the grader 140 of memory.
     header: int = 2 * 1024 * 1024
     arrays: int = 1024
-    #: Lists, tuples and dicts: the brackets in the structure, counted before it is parsed.
+    #: Brackets in the structure, counted before it is parsed (those in strings too): one for a
+    #: list, two for a tuple, a dict or an array.
     nodes: int = 100_000
 
 
 #: What any reply may hold; a reply may also hold more, for each array its request held.
 REPLY_FLOOR = Bounds()
+#: The most arrays a reply may hold, however many its request held.
+MAX_REPLY_ARRAYS = 65_536
 #: A reply's structure may grow by this many bytes per array of its request: a float for each
 #: point of an ``objective`` request, a node for each traced argument.
 _HEADER_PER_ARRAY = 32
 
 
 def reply_bounds(request: bytes) -> Bounds:
-    """The bounds of the reply to ``request`` (encoded). A function's results and its traced
-    arguments are of the order of its inputs, so a reply gets four times the request's bytes
-    and arrays on top of :data:`REPLY_FLOOR`; its structure only grows with the request's
-    arrays, not with the request's own structure: the grader sends back structures student code
-    returned (an optimizer's config, a forward's cache), and a structure allowed to grow with
-    each round trip would grow fourfold each time."""
+    """The bounds of the reply to ``request`` (encoded). A function's results are of the order
+    of its inputs, so a reply gets four times the request's bytes on top of
+    :data:`REPLY_FLOOR`, and its traced arguments and results twice the request's arrays, up to
+    :data:`MAX_REPLY_ARRAYS`. Its structure grows only with those arrays, not with the request's
+    own structure. The grader sends back what student code returned (an optimizer's config, a
+    forward's cache): an allowance that grew with each round trip, fourfold for the structure or
+    twice for the arrays, would grow without end."""
     arrays = 0
     if len(request) >= 2 * _LEN.size:
         (header,) = _LEN.unpack_from(request, 0)
         (arrays,) = _LEN.unpack_from(request, _LEN.size + header)
-    floor = REPLY_FLOOR
+    floor, arrays = REPLY_FLOOR, min(arrays, MAX_REPLY_ARRAYS)
     return Bounds(
         floor.size + 4 * len(request), floor.header + _HEADER_PER_ARRAY * arrays,
-        floor.arrays + 4 * arrays, floor.nodes + 4 * arrays,
+        min(floor.arrays + 2 * arrays, MAX_REPLY_ARRAYS), floor.nodes + 2 * arrays,
     )  # fmt: skip
 
 
