@@ -93,9 +93,27 @@ def environment():
     import os
     return dict(os.environ)
 
+def bracketed():
+    raise ValueError(str([[i] for i in range(120_000)]))
+
 def command_line():
     with open("/proc/self/cmdline", "rb") as handle:
         return handle.read().decode()
+
+def staff_paths_in_memory():
+    # live objects that name the hidden path: the frames below this call, and every
+    # container the garbage collector knows
+    # (the name is built here: as a constant it would be in this code's own tuple of them)
+    import gc, sys
+    name = "-".join(["staff", "tests"])
+    found, frame = [], sys._getframe().f_back
+    while frame is not None:
+        found += [k for k, v in frame.f_locals.items() if name in repr(v)]
+        frame = frame.f_back
+    for item in gc.get_objects():
+        if isinstance(item, (dict, list, tuple)) and name in repr(item)[:100_000]:
+            found.append(repr(item)[:300])
+    return found
 """
 
 
@@ -155,16 +173,26 @@ def test_the_worker_sees_the_devices_it_may_use_and_no_other_variable(tmp_path, 
     assert "GRADER_SECRET_TOKEN" not in seen
 
 
-def test_the_worker_command_line_names_no_staff_path(tmp_path):
-    """Workers are forks of the fork server: its command line is theirs to read."""
+def test_an_exception_of_a_megabyte_of_brackets_is_still_the_students(student):
+    """The worker cuts a failure's message before sending it: whole, its brackets (a reply's
+    structure is bounded, strings included) would have made it a reply the grader refuses."""
+    with pytest.raises(StudentRaised, match=r"(?s)ValueError.*characters cut"):
+        student.layers.bracketed()
+
+
+def test_student_code_finds_no_hidden_staff_path(tmp_path):
+    """Workers are forks of the fork server: its command line is theirs to read, and so are the
+    fork server's objects in their memory (the frames below student code's)."""
     (tmp_path / "layers.py").write_text(LAYERS)
     staff = tmp_path.parent / "staff-tests"
     sandbox = Sandbox(tmp_path, ["layers"], Limits(call_timeout=10), hide=[staff])
     try:
-        seen = Student(sandbox).layers.command_line()
+        command_line = Student(sandbox).layers.command_line()
+        in_memory = Student(sandbox).layers.staff_paths_in_memory()
     finally:
         sandbox.close()
-    assert "grader.sandbox.zygote" in seen and "staff-tests" not in seen and "{" not in seen
+    assert "grader.sandbox.zygote" in command_line and "staff-tests" not in command_line
+    assert in_memory == []
 
 
 def test_a_seed_becomes_a_generator_in_the_worker(student):

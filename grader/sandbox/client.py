@@ -187,8 +187,13 @@ class WorkerProcess:
         finally:
             theirs.close()
         self._control = ours
-        with contextlib.suppress(OSError):  # a fork server that died says so below
+        try:
             ours.sendall(json.dumps(config).encode())
+        except OSError as exc:  # a fork server already gone, or a message too long (200 KB)
+            self._stop_zygote()
+            raise WorkerCrashed(
+                f"the process that starts your code got no settings ({exc})"
+            ) from None
         try:
             ready = self._answer(deadline)
         except OSError:

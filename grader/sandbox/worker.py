@@ -234,10 +234,22 @@ def serve(
         channel.send(write_fd, payload)
 
 
+#: Characters kept of a failure's message and of its details: results show 6,000 of a test's
+#: output, and a reply's structure is bounded (codec.reply_bounds), brackets in its strings too.
+FAILURE_TEXT = 16_000
+
+
 def _failure(failure: Failure) -> bytes:
-    return codec.encode(
-        {"ok": False, "kind": failure.kind, "message": failure.message, "details": failure.details}
-    )
+    message, details = (_shortened(failure.message), _shortened(failure.details))
+    return codec.encode({"ok": False, "kind": failure.kind, "message": message, "details": details})
+
+
+def _shortened(text: str) -> str:
+    """Its beginning and its end (a traceback's last line says what was raised)."""
+    if not isinstance(text, str) or len(text) <= FAILURE_TEXT:
+        return text
+    half = FAILURE_TEXT // 2
+    return f"{text[:half]}\n[... {len(text) - 2 * half:,} characters cut ...]\n{text[-half:]}"
 
 
 def main(argv: list[str], unreadable: list[str] | None = None) -> None:

@@ -91,13 +91,14 @@ def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any
         os.closerange(max(read_fd, write_fd) + 1, 1 << 16)
         os.chdir(config["submission"])
         unreadable = [p for p in config["imports"] if not os.access(p, os.R_OK | os.X_OK)]
+        argv = [config["submission"], str(read_fd), str(write_fd), str(config["memory_mb"]),
+                json.dumps(config["hints"]), *config["modules"]]  # fmt: skip
+        # The frames below student code hold this dict (here, in serve, in main): it names the
+        # hidden staff paths. Emptied, it leaves them in no live object of the worker's.
+        config.clear()
         from grader.sandbox import worker
 
-        worker.main(
-            [config["submission"], str(read_fd), str(write_fd), str(config["memory_mb"]),
-             json.dumps(config["hints"]), *config["modules"]],
-            unreadable,
-        )  # fmt: skip
+        worker.main(argv, unreadable)
     except BaseException:  # the grader's fault, or this machine's: shown to staff
         traceback.print_exc()
         os._exit(1)
