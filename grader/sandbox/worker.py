@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.reporting.caps import cap
 from grader.sandbox import channel, codec, handles
 
 
@@ -240,16 +241,9 @@ FAILURE_TEXT = 16_000
 
 
 def _failure(failure: Failure) -> bytes:
-    message, details = (_shortened(failure.message), _shortened(failure.details))
+    # cap keeps the beginning and the end: a traceback's last line says what was raised
+    message, details = (cap(text, FAILURE_TEXT) for text in (failure.message, failure.details))
     return codec.encode({"ok": False, "kind": failure.kind, "message": message, "details": details})
-
-
-def _shortened(text: str) -> str:
-    """Its beginning and its end (a traceback's last line says what was raised)."""
-    if not isinstance(text, str) or len(text) <= FAILURE_TEXT:
-        return text
-    half = FAILURE_TEXT // 2
-    return f"{text[:half]}\n[... {len(text) - 2 * half:,} characters cut ...]\n{text[-half:]}"
 
 
 def main(argv: list[str], unreadable: list[str] | None = None) -> None:
