@@ -5,10 +5,10 @@ fork instead of a new interpreter.
 Started by :class:`grader.sandbox.client.WorkerProcess` as ``python -I -m grader.sandbox.zygote
 CONTROL_FD`` (its configuration is the first message on that socket) under the grader's own
 identity, with /dev/null as stdin, stdout and stderr (student code never inherits the
-grader's). It is out of student code's reach: as root it stays
-root while each worker takes the grading's uid; with a PID namespace its workers cannot even name
-it. Each worker, between fork and student code: a session of its own, the namespaces of the
-isolation plan, the rlimits, then the grading's uid (or, in a user namespace, no capabilities).
+grader's). It is out of student code's reach: as root it stays root while each worker takes the
+grading's uid; with a PID namespace its workers cannot even name it. Each worker, between fork
+and student code: a session of its own, the namespaces of the isolation plan, the rlimits, then
+the grading's uid (or, in a user namespace, no capabilities).
 
 Requests on the control socket:
 - ``fork`` with three file descriptors (requests in, replies out, output): forks a worker,
