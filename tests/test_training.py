@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import importlib.util
 import json
 import pickle
@@ -19,7 +20,7 @@ from conftest import ROOT, by_group, graded
 from grader import assignment
 from grader.checks.failure import CheckFailed
 from grader.cli import main
-from grader.training import budget
+from grader.training import budget, datasets
 from grader.training.budget import Budget, budget_for
 from grader.training.datasets import cifar10, digits
 from grader.training.device import device_class
@@ -136,6 +137,16 @@ def test_digits_split_is_deterministic_and_disjoint():
     assert data.train_x.shape == (1200, 64) and len(data.val_y) == 300 and len(data.test_y) == 297
     assert data.train_x.max() <= 1.0
     np.testing.assert_array_equal(digits().train_y, data.train_y)
+
+
+def test_digits_read_as_integers_are_the_values_scikit_learn_reads():
+    """The file is read as whole numbers for speed; scikit-learn's load_digits reads floats."""
+    pixels, labels = datasets._digits_file()
+    with gzip.open(datasets._digits_path(), mode="rt", encoding="utf-8") as text:
+        table = np.loadtxt(text, delimiter=",")
+    np.testing.assert_array_equal(pixels, table[:, :-1])
+    np.testing.assert_array_equal(labels, table[:, -1])
+    assert digits().train_x.dtype == np.float64 and digits().train_y.dtype == np.int64
 
 
 def write_cifar(folder, batches=2, per_batch=20):

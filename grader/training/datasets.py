@@ -42,15 +42,19 @@ def digits(seed: int = 0) -> Split:
 
 
 def _digits_file() -> tuple[np.ndarray, np.ndarray]:
-    """The pixels and labels of scikit-learn's digits.csv.gz, read as its load_digits reads them
+    """The pixels and labels of scikit-learn's digits.csv.gz, the values its load_digits reads,
     but without importing scikit-learn (which imports SciPy: seconds, more than a1's grade)."""
+    with gzip.open(_digits_path(), mode="rt", encoding="utf-8") as text:
+        # Whole numbers (pixels 0 to 16, labels): read as integers, 5 ms instead of 29 as floats
+        table = np.loadtxt(text, delimiter=",", dtype=np.uint8)
+    return table[:, :-1], table[:, -1].astype(int)
+
+
+def _digits_path() -> Path:
     spec = importlib.util.find_spec("sklearn")  # finds the package without running it
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError("scikit-learn, whose digits the grader uses, is not installed")
-    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
-    with gzip.open(path, mode="rt", encoding="utf-8") as text:
-        table = np.loadtxt(text, delimiter=",")
-    return table[:, :-1], table[:, -1].astype(int)
+    return Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
 
 
 @cache
