@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.context import context_of
+from grader.context import CONTEXT, context_of
 from grader.recording import RecordingReference, ReplayReference
 from grader.reference import Reference
 from grader.reporting.outcomes import visibility_of
@@ -22,10 +22,15 @@ def student(request: pytest.FixtureRequest) -> Student:
     return Student(context.sandbox)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def reference(request: pytest.FixtureRequest) -> Reference | RecordingReference | ReplayReference:
-    """The reference solution's modules, imported in this (trusted) process."""
-    solution = context_of(request).solution
+    """The reference solution's modules, imported in this (trusted) process. One for the run:
+    a fixture set up afresh for each test cost about 60 us a test in pytest's machinery."""
+    return context_of(request).solution
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A handout's recording notes which test made each reference call."""
+    solution = item.config.stash[CONTEXT].solution
     if isinstance(solution, RecordingReference):
-        solution.test = request.node.nodeid
-    return solution
+        solution.test = item.nodeid

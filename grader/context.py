@@ -56,7 +56,7 @@ def context_of(request: pytest.FixtureRequest) -> GradingContext:
     return request.config.stash[CONTEXT]
 
 
-@pytest.fixture(name="manifest")
+@pytest.fixture(name="manifest", scope="session")
 def manifest_fixture(request: pytest.FixtureRequest) -> Manifest:
-    """The assignment's manifest."""
+    """The assignment's manifest (one for the run)."""
     return context_of(request).manifest

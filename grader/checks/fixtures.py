@@ -23,9 +23,9 @@ def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     return input_rng(request.node.nodeid, context_of(request).secret)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def tolerance(request: pytest.FixtureRequest) -> Callable[[str], float]:
-    """``tolerance("name")``: a tolerance from the manifest."""
+    """``tolerance("name")``: a tolerance from the manifest (one for the run)."""
     return context_of(request).manifest.tolerance
 
 
