@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -96,6 +98,10 @@ def environment():
 def bracketed():
     raise ValueError(str([[i] for i in range(120_000)]))
 
+def collector():
+    import gc
+    return [gc.isenabled(), gc.get_threshold()[0]]
+
 def command_line():
     with open("/proc/self/cmdline", "rb") as handle:
         return handle.read().decode()
@@ -110,6 +116,7 @@ def staff_paths_in_memory():
     while frame is not None:
         found += [k for k, v in frame.f_locals.items() if name in repr(v)]
         frame = frame.f_back
+    gc.unfreeze()  # what the fork server froze before forking this worker, too
     for item in gc.get_objects():
         if isinstance(item, (dict, list, tuple)) and name in repr(item)[:100_000]:
             found.append(repr(item)[:300])
@@ -124,6 +131,14 @@ def student(tmp_path: Path):
     sandbox = Sandbox(tmp_path, ["layers", "optim", "extra"], Limits(call_timeout=3, memory_mb=512))
     yield Student(sandbox)
     sandbox.close()
+
+
+def test_student_code_runs_with_pythons_own_garbage_collector(student):
+    """The fork server runs without collections and freezes its objects before each fork; the
+    worker turns collections back on, at Python's thresholds (not the grader's, gc_tuning)."""
+    default = subprocess.run([sys.executable, "-c", "import gc; print(gc.get_threshold()[0])"],
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert student.layers.collector() == [True, int(default)]
 
 
 def test_calls_return_plain_data_and_keep_other_objects_in_the_worker(student):

@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from grader import assignment, blas
+from grader import assignment, blas, gc_tuning
 from grader.manifest import Manifest
 from grader.packaging import rate_limit
 
@@ -40,6 +40,7 @@ def _manifest(source: Path) -> Manifest:
 
 def main() -> int:
     blas.one_thread()  # before grader.runner imports numpy
+    gc_tuning.fewer_collections()
     from grader.runner import MISUSE, grade_to_file
 
     env = os.environ
@@ -59,4 +60,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    gc_tuning.exit_without_collecting(main())
