@@ -18,6 +18,8 @@ from rich.console import Console
 from grader import assignment, blas, gc_tuning
 from grader.manifest import Manifest
 from grader.packaging import rate_limit
+from grader.reporting.results import Results
+from grader.reporting.table import render
 
 #: Written at the zip's root (/autograder/source on Gradescope) by ``grader autograder build``.
 CONFIG_NAME = "autograder.json"
@@ -53,10 +55,19 @@ def main() -> int:
             submission, lambda: _manifest(source), output, console,
             grade_unless=lambda manifest: rate_limit.check(manifest.rate_limit, metadata),
             curves=False,  # Gradescope shows no file but results.json: a second of CPU saved
+            show=_log,
         )  # fmt: skip
     except MISUSE as exc:  # results.json already says so
         print(f"grader: error: {exc}", file=sys.stderr)
         return 2
+
+
+def _log(results: Results, console: Console, title: str) -> int:
+    """The results in the log, one line per test: Gradescope shows this output to instructors
+    only, and rich's table of a1's 128 tests cost 0.1 s of CPU of the half CPU a submission
+    gets."""
+    render(results, console, title, lines=True)
+    return 0
 
 
 if __name__ == "__main__":
