@@ -29,6 +29,7 @@ def reference(request: pytest.FixtureRequest) -> Reference | RecordingReference 
     return context_of(request).solution
 
 
+@pytest.hookimpl(tryfirst=True)  # before the test's fixtures are set up: they may call it
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """A handout's recording notes which test made each reference call."""
     solution = item.config.stash[CONTEXT].solution
