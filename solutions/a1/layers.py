@@ -357,7 +357,8 @@ def conv_forward_naive(x, w, b, conv_param):
     # grader runs it for each conv test and its gradient checks (8 times faster at their sizes).
     windows = _receptive_fields(x, w, conv_param)  # (N, C, H', W', HH, WW)
     out = np.tensordot(windows, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, H', W', F)
-    return out.transpose(0, 3, 1, 2) + b[:, None, None], (x, w, b, conv_param)
+    out = np.ascontiguousarray(out.transpose(0, 3, 1, 2)) + b[:, None, None]
+    return out, (x, w, b, conv_param)
     # END SOLUTION
 
 
@@ -394,7 +395,7 @@ def _receptive_fields(x, w, conv_param):
     """Every receptive field of the padded x, as a view: (N, C, H', W', HH, WW) (a helper of
     the reference only)."""
     stride, pad = conv_param["stride"], conv_param["pad"]
-    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    x_pad = np.pad(x.astype(float), ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # float64 out
     windows = np.lib.stride_tricks.sliding_window_view(x_pad, w.shape[2:], axis=(2, 3))
     return windows[:, :, ::stride, ::stride]
 
