@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.context import CONTEXT, context_of
+from grader.context import context_of
 from grader.recording import RecordingReference, ReplayReference
 from grader.reference import Reference
 from grader.reporting.outcomes import visibility_of
@@ -22,16 +22,12 @@ def student(request: pytest.FixtureRequest) -> Student:
     return Student(context.sandbox)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def reference(request: pytest.FixtureRequest) -> Reference | RecordingReference | ReplayReference:
-    """The reference solution's modules, imported in this (trusted) process. One for the run:
-    a fixture set up afresh for each test cost about 60 us a test in pytest's machinery."""
-    return context_of(request).solution
-
-
-@pytest.hookimpl(tryfirst=True)  # before the test's fixtures are set up: they may call it
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """A handout's recording notes which test made each reference call."""
-    solution = item.config.stash[CONTEXT].solution
+    """The reference solution's modules, imported in this (trusted) process. A fixture of each
+    test: a handout's recording notes which test made each call (and a module's or session's
+    fixture cannot ask for it, so no call is made on behalf of several tests)."""
+    solution = context_of(request).solution
     if isinstance(solution, RecordingReference):
-        solution.test = item.nodeid
+        solution.test = request.node.nodeid
+    return solution
