@@ -35,7 +35,7 @@ def mark(name):
 from grader import blas, gc_tuning
 
 blas.one_thread()  # as grader.cli.main does, before numpy is imported
-gc_tuning.fewer_collections()  # and before the imports
+gc_tuning.fewer_collections()  # as grader.cli.run does, before the imports
 import grader.grading as grading
 import grader.runner as runner
 from grader.sandbox.sandbox import Sandbox

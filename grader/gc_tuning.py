@@ -6,8 +6,11 @@ allocates a few hundred thousand containers (imports, pytest's collection, repor
 of them garbage that refcounting does not free: for a1, about 140 collections, 65 to 80 ms of the
 grader's CPU, and 35 to 45 ms more at exit. With the youngest threshold at 100,000 an a1 grade
 makes no collection while it runs (its peak memory grows from 60 to 61 MB), and with its objects
-frozen before the exit the last one passes them by. A longer run (``grader batch``) still
-collects, less often. Student code never runs under these settings: the worker is another
+frozen before the exit the last one passes them by.
+
+Only the ``grader`` command and run_autograder do this (:func:`run_command`), never a process
+that calls the grader and goes on (a test suite, ``grader batch``'s grading processes, which
+keep Python's thresholds). Student code never runs under these settings: the worker is another
 process (and grader.sandbox.zygote gives it Python's own).
 """
 
@@ -15,10 +18,24 @@ from __future__ import annotations
 
 import gc
 import sys
-from typing import NoReturn
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    import pytest
 
 #: Net container allocations between two collections of the youngest generation (CPython: 700).
 YOUNGEST_THRESHOLD = 100_000
+
+
+def run_command(main: Callable[[], int]) -> NoReturn:
+    """Run a command's ``main`` with fewer collections, then exit with its status without the
+    full collection at exit (what exists is frozen first, so that collection passes it by;
+    atexit handlers still run and open files still close)."""
+    fewer_collections()
+    status = main()
+    gc.freeze()
+    sys.exit(status)
 
 
 def fewer_collections() -> None:
@@ -27,9 +44,27 @@ def fewer_collections() -> None:
     gc.set_threshold(YOUNGEST_THRESHOLD, middle, oldest)
 
 
-def exit_without_collecting(status: int) -> NoReturn:
-    """``sys.exit(status)`` without the full collection at exit: what exists is frozen first.
-    Only as a process's last act, never in a process that goes on (tests call ``main``):
-    nothing frozen is ever collected. Atexit handlers still run and open files still close."""
-    gc.freeze()
-    sys.exit(status)
+class CollectAfterFailures:
+    """pytest plugin: a failed test's frames, and the arrays in them, freed once it is over.
+    pytest keeps them in a reference cycle (the frame of ``CallInfo.from_call`` holds the
+    exception, whose traceback holds that frame) and in ``sys.last_traceback`` (for a debugger's
+    post-mortem) until the next failure: by then the cycle has reached an older generation,
+    which Python's own thresholds rarely collect and the raised one never does in a grade.
+    Twenty failed tests that each held a 25 MB array took the grader's process to 550 MB. Once
+    the test is over, ``sys.last_*`` are dropped and the youngest generation, which holds the
+    cycle, collected."""
+
+    def __init__(self) -> None:
+        self._failed = False
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self._failed |= report.failed
+
+    def pytest_runtest_logfinish(self) -> None:
+        """After the test's last report: nothing but the cycle and sys.last_* holds it."""
+        if self._failed:
+            for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+                if hasattr(sys, name):
+                    delattr(sys, name)
+            gc.collect(0)
+            self._failed = False

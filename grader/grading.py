@@ -20,6 +20,7 @@ from grader import code, context
 from grader.assignment import BUNDLED, tests_folder
 from grader.checks import fixtures as check_fixtures
 from grader.context import GradingContext
+from grader.gc_tuning import CollectAfterFailures
 from grader.manifest import Manifest
 from grader.recording import RecordingReference
 from grader.reporting import fixtures as result_fixtures
@@ -156,7 +157,8 @@ def _grade(
         log = io.StringIO()
         try:
             with redirect_stdout(log), redirect_stderr(log):
-                status = pytest.main(args, plugins=[plugin, plugin.scheduler, *FIXTURES])
+                plugins = [plugin, plugin.scheduler, CollectAfterFailures(), *FIXTURES]
+                status = pytest.main(args, plugins=plugins)
         finally:
             sandbox.close()
             _forget_test_modules(manifest.folder)

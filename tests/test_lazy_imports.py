@@ -7,7 +7,7 @@ import sys
 from functools import cache
 
 import pytest
-from test_plugin import make_assignment
+from test_plugin import MANIFEST, make_assignment
 
 #: Modules no verb needs at import time; the heavy ones that a grade must not load either.
 NEVER_AT_IMPORT = ["ray", "torch", "nbformat", "psutil", "grader.batch", "sklearn", "matplotlib"]
@@ -51,11 +51,36 @@ def test_grading_an_assignment_without_training_imports_neither_plotting_nor_jso
     assert len(scores) > 3 and 0 < sum(s for s, _ in scores) < sum(m for _, m in scores)
 
 
+#: A demo assignment of one group, "double", whose tests (``TESTS`` here) all pass or all fail.
+ONE_GROUP = MANIFEST.split("tests:")[0] + "tests:\n  double: 4\n"
+PASSING_TESTS = """
+import pytest
+
+
+@pytest.mark.parametrize("n", range(5))
+def test_double(student, n):
+    \"\"\"double: doubles\"\"\"
+    assert student.funcs.double(n) == 2 * n
+"""
+FAILING_TESTS = """
+import numpy as np
+import pytest
+
+
+@pytest.mark.parametrize("n", range(20))
+def test_big(student, n):
+    \"\"\"double: fails holding 25 MB\"\"\"
+    held = np.ones(25 * 2**20 // 8)
+    assert held.sum() < 0, "fails"
+"""
+
+
 def test_a_grade_makes_no_garbage_collection(tmp_path):
     """The ``grader`` command raises the collector's threshold and freezes what is left before
     it exits (grader.gc_tuning): a grade used to make about 140 collections while it ran and a
-    full one at exit, 0.1 s of CPU for almost no garbage."""
-    folder = make_assignment(tmp_path)
+    full one at exit, 0.1 s of CPU for almost no garbage (after a failed test, one:
+    test_failed_tests_frames_are_freed_despite_the_raised_threshold)."""
+    folder = make_assignment(tmp_path, tests=PASSING_TESTS, manifest=ONE_GROUP)
     argv = ["grader", "grade", str(tmp_path / "submission"), "-a", str(folder)]
     # (an atexit handler registered first runs last: after the command froze what it left)
     code = ("import atexit, gc, sys\n"
@@ -67,6 +92,24 @@ def test_a_grade_makes_no_garbage_collection(tmp_path):
             "run()")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)  # fmt: skip
-    assert done.returncode == 0 and "Total:" in done.stdout  # the grade did happen
+    assert done.returncode == 0 and "Total: 4 / 4" in done.stdout  # the grade did happen
     _, collections, frozen = done.stdout.splitlines()[-1].split()
     assert int(collections) == 0 and int(frozen) > 10_000
+
+
+def test_failed_tests_frames_are_freed_despite_the_raised_threshold(tmp_path):
+    """pytest holds a failed test's frames in a reference cycle; with the grader's raised
+    threshold (grader.gc_tuning) 20 failures of 25 MB each would pile up to half a gigabyte in
+    the grader's process, whose memory no sandbox limit covers."""
+    folder = make_assignment(tmp_path, tests=FAILING_TESTS, manifest=ONE_GROUP)
+    argv = ["grader", "grade", str(tmp_path / "submission"), "-a", str(folder)]
+    code = ("import resource, sys, atexit\n"
+            "atexit.register(lambda: print('peak', resource.getrusage(resource.RUSAGE_SELF)"
+            ".ru_maxrss // 1024))\n"
+            f"sys.argv = {argv!r}\n"
+            "from grader.cli import run\n"
+            "run()")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert "Total: 0 / 4" in done.stdout, done.stdout + done.stderr  # every test failed
+    assert int(done.stdout.splitlines()[-1].split()[1]) < 250  # MB; 600 without the collections

@@ -100,7 +100,7 @@ def bracketed():
 
 def collector():
     import gc
-    return [gc.isenabled(), gc.get_threshold()[0]]
+    return [gc.isenabled(), gc.get_threshold()[0], gc.get_freeze_count() > 10_000]
 
 def command_line():
     with open("/proc/self/cmdline", "rb") as handle:
@@ -134,11 +134,12 @@ def student(tmp_path: Path):
 
 
 def test_student_code_runs_with_pythons_own_garbage_collector(student):
-    """The fork server runs without collections and freezes its objects before each fork; the
-    worker turns collections back on, at Python's thresholds (not the grader's, gc_tuning)."""
+    """The fork server runs without collections and freezes what it imported before each fork
+    (so a worker's collections pass it by); the worker turns collections back on, at Python's
+    thresholds (not the grader's, gc_tuning)."""
     default = subprocess.run([sys.executable, "-c", "import gc; print(gc.get_threshold()[0])"],
                              capture_output=True, text=True, check=True).stdout  # fmt: skip
-    assert student.layers.collector() == [True, int(default)]
+    assert student.layers.collector() == [True, int(default), True]
 
 
 def test_calls_return_plain_data_and_keep_other_objects_in_the_worker(student):

@@ -42,14 +42,15 @@ def _manifest(source: Path) -> Manifest:
 
 def main() -> int:
     blas.one_thread()  # before grader.runner imports numpy
-    gc_tuning.fewer_collections()
     from grader.runner import MISUSE, grade_to_file
 
     env = os.environ
     source, submission = Path(env["GRADER_SOURCE"]), Path(env["GRADER_SUBMISSION"])
     output = Path(env["GRADER_RESULTS"]) / "results.json"
     metadata = _metadata(Path(env["GRADER_METADATA"]))
-    console = Console(width=160)  # stdout: shown to instructors only on Gradescope
+    # stdout, shown to instructors only on Gradescope: wide enough that no line of the results
+    # is cut (a test's name has at most 1,000 characters, its message's first line 200)
+    console = Console(width=1_400)
     try:
         return grade_to_file(
             submission, lambda: _manifest(source), output, console,
@@ -71,4 +72,4 @@ def _log(results: Results, console: Console, title: str) -> int:
 
 
 if __name__ == "__main__":
-    gc_tuning.exit_without_collecting(main())
+    gc_tuning.run_command(main)
