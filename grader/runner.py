@@ -40,7 +40,8 @@ def grade_to_file(
     after an internal error. Misuse errors are re-raised after a results file saying so is
     written. ``grade_unless`` may return results that replace grading (a rate limit's);
     ``only_visible`` runs the visible tests only (a student's self-check); ``show``, if given,
-    prints the results instead of the table and returns the status (a student's view);
+    prints the results instead of the table and returns the status (a student's view,
+    run_autograder's log);
     ``curves`` draws the training curves beside ``output``."""
     try:
         manifest = load_manifest()
@@ -65,7 +66,7 @@ def grade_to_file(
         print(f"grader: internal error: {exc}", file=sys.stderr)
         if isinstance(exc, GradingError) and exc.log:
             print(exc.log[-4000:], file=sys.stderr)
-        if show is not None:  # a student's view (--json: a document on stdout all the same)
+        if show is not None:  # another view (--json: a document on stdout all the same)
             show(failure_results(STAFF_SIDE, f"{type(exc).__name__}: {exc}"), console, "")
         return 1
     if output:
