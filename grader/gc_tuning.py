@@ -48,11 +48,13 @@ class CollectAfterFailures:
     """pytest plugin: a failed test's frames, and the arrays in them, freed once it is over.
     pytest keeps them in a reference cycle (the frame of ``CallInfo.from_call`` holds the
     exception, whose traceback holds that frame) and in ``sys.last_traceback`` (for a debugger's
-    post-mortem) until the next failure: by then the cycle has reached an older generation,
-    which Python's own thresholds rarely collect and the raised one never does in a grade.
-    Twenty failed tests that each held a 25 MB array took the grader's process to 550 MB. Once
-    the test is over, ``sys.last_*`` are dropped and the youngest generation, which holds the
-    cycle, collected."""
+    post-mortem) until the next failure: a collection then finds the cycle in an older
+    generation, which Python's own thresholds rarely collect and the raised one never does in a
+    grade. Twenty failed tests that each held a 25 MB array took the grader's process to 550 MB;
+    with ``sys.last_*`` dropped and the youngest generation collected after each failed test,
+    74 MB. Those collections find mostly the test's own garbage: 50 to 65 ms for the 128 failed
+    tests of a1's stubs, against 12 collections of 100,000 objects (100 ms) when only the
+    threshold collects."""
 
     def __init__(self) -> None:
         self._failed = False
@@ -63,8 +65,8 @@ class CollectAfterFailures:
     def pytest_runtest_logfinish(self) -> None:
         """After the test's last report: nothing but the cycle and sys.last_* holds it."""
         if self._failed:
+            self._failed = False
             for name in ("last_type", "last_value", "last_traceback", "last_exc"):
                 if hasattr(sys, name):
                     delattr(sys, name)
             gc.collect(0)
-            self._failed = False
