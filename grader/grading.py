@@ -20,7 +20,7 @@ from grader import code, context
 from grader.assignment import BUNDLED, tests_folder
 from grader.checks import fixtures as check_fixtures
 from grader.context import GradingContext
-from grader.gc_tuning import CollectAfterFailures
+from grader.failed_frames import FreeFailedFrames
 from grader.manifest import Manifest
 from grader.recording import RecordingReference
 from grader.reporting import fixtures as result_fixtures
@@ -157,7 +157,7 @@ def _grade(
         log = io.StringIO()
         try:
             with redirect_stdout(log), redirect_stderr(log):
-                plugins = [plugin, plugin.scheduler, CollectAfterFailures(), *FIXTURES]
+                plugins = [plugin, plugin.scheduler, FreeFailedFrames(), *FIXTURES]
                 status = pytest.main(args, plugins=plugins)
         finally:
             sandbox.close()

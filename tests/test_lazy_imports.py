@@ -99,9 +99,9 @@ def test_a_grade_makes_no_garbage_collection(tmp_path):
 
 
 def test_failed_tests_frames_are_freed_despite_the_raised_threshold(tmp_path):
-    """pytest holds a failed test's frames in a reference cycle; with the grader's raised
-    threshold (grader.gc_tuning) 20 failures of 25 MB each would pile up to half a gigabyte in
-    the grader's process, whose memory no sandbox limit covers."""
+    """pytest holds a failed test's frames in a reference cycle that Python's collector may
+    find only late: 20 failures of 25 MB each piled up to half a gigabyte in the grader's
+    process, whose memory no sandbox limit covers (grader.failed_frames frees them)."""
     folder = make_assignment(tmp_path, tests=FAILING_TESTS, manifest=ONE_GROUP)
     argv = ["grader", "grade", str(tmp_path / "submission"), "-a", str(folder)]
     code = ("import resource, sys, atexit\n"
