@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from grader import __version__
+from grader import __version__, gc_tuning
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -272,8 +272,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> NoReturn:
     """The ``grader`` command: :func:`main` with fewer garbage collections (grader.gc_tuning)."""
-    from grader import gc_tuning
-
     gc_tuning.run_command(main)
 
 
