@@ -200,6 +200,13 @@ def _family(pid: int) -> list[psutil.Process]:
     return psutil.Process(pid).children(recursive=True)
 
 
+def _sigint_by_default() -> None:
+    """In the batch's process before it runs: SIGINT's default action, which Python turns into
+    KeyboardInterrupt, even where these tests were started with SIGINT ignored (a background
+    job of a non-interactive shell, `nohup`): Python leaves an inherited SIG_IGN alone."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _ray_installed() -> bool:
     return importlib.util.find_spec("ray") is not None
 
@@ -221,7 +228,8 @@ def test_ctrl_c_stops_the_batch_keeps_what_is_done_and_resumes(tmp_path, course,
     command = [sys.executable, "-m", "grader.cli", "batch", str(source), "-a", str(course),
                "-o", str(out), "--workers", "2", *cluster]  # fmt: skip
     batch = subprocess.Popen(command, cwd=ROOT, start_new_session=True, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             preexec_fn=_sigint_by_default)  # fmt: skip
     deadline = time.monotonic() + 180
     while not all((out / s / "results.json").exists() for s in "ab"):
         assert batch.poll() is None and time.monotonic() < deadline, batch.stdout.read()
