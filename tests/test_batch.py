@@ -11,6 +11,7 @@ import platform
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -227,7 +228,11 @@ def test_ctrl_c_stops_the_batch_keeps_what_is_done_and_resumes(tmp_path, course,
     out = tmp_path / "out"
     command = [sys.executable, "-m", "grader.cli", "batch", str(source), "-a", str(course),
                "-o", str(out), "--workers", "2", *cluster]  # fmt: skip
-    batch = subprocess.Popen(command, cwd=ROOT, start_new_session=True, text=True,
+    # The temporary folder of the batch and of all it starts (Ray's own stays where it was)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "RAY_TMPDIR": tempfile.gettempdir()}
+    batch = subprocess.Popen(command, cwd=ROOT, start_new_session=True, text=True, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              preexec_fn=_sigint_by_default)  # fmt: skip
     deadline = time.monotonic() + 180
@@ -251,11 +256,24 @@ def test_ctrl_c_stops_the_batch_keeps_what_is_done_and_resumes(tmp_path, course,
     assert "Interrupted: graded 2 submissions now" in output
     assert not (out / "c" / "results.json").exists() and not (out / "d" / "results.json").exists()
 
-    again = subprocess.run(command, cwd=ROOT, text=True, capture_output=True, timeout=300)
+    again = subprocess.run(command, cwd=ROOT, text=True, capture_output=True, timeout=300, env=env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Graded 2 submissions now, kept 2" in again.stdout
     assert "Traceback" not in again.stderr, again.stderr  # grading processes leave quietly
     assert {r["submission"] for r in rows(out)} == {"a", "b", "c", "d"}
+    # Both runs' gradings, stopped or finished, leave no copy of a submission or of the tests
+    assert _empty_soon(temp), sorted(p.name for p in temp.iterdir())
+
+
+def _empty_soon(folder: Path, seconds: float = 15) -> bool:
+    """Whether ``folder`` is empty within ``seconds`` (the reaper's removals come after the
+    processes it watches are gone)."""
+    deadline = time.monotonic() + seconds
+    while any(folder.iterdir()):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def test_without_a_cluster_ray_is_never_imported(tmp_path, course):
@@ -299,6 +317,34 @@ def test_what_a_killed_grading_process_started_dies_with_it(tmp_path):
     grading.wait()
     gone, _ = psutil.wait_procs([orphan], timeout=5)
     assert gone, "the grading process's own-session child outlived it"
+
+
+def test_a_killed_grading_process_leaves_no_temporary_files(tmp_path):
+    """What a grading process killed outright had in its temporary folders (the staged
+    submission, the staff's tests, student code's scratch files, some of them unreadable) is
+    removed by the reaper, and nothing outside them."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    (temp / "another").mkdir()  # another program's, made before
+    code = (
+        "import os, tempfile, time\nfrom pathlib import Path\nfrom grader.batch import reaper\n"
+        "reaper.guard()\nworkspace = Path(tempfile.mkdtemp(prefix='grader-'))\n"
+        "(workspace / 'submission').mkdir()\n"
+        "(workspace / 'submission' / 'layers.py').write_text('x')\n"
+        "(workspace / 'locked' / 'deep').mkdir(parents=True)\n(workspace / 'locked').chmod(0)\n"
+        "print(workspace, flush=True)\ntime.sleep(60)\n"
+    )
+    env = {**os.environ, "TMPDIR": str(temp)}
+    grading = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
+                               text=True, env=env)  # fmt: skip
+    workspace = Path(grading.stdout.readline().strip())
+    assert workspace.is_relative_to(temp) and (workspace / "submission" / "layers.py").exists()
+    grading.kill()
+    grading.wait()
+    deadline = time.monotonic() + 15
+    while [p.name for p in temp.iterdir()] != ["another"]:
+        assert time.monotonic() < deadline, sorted(temp.rglob("*"))
+        time.sleep(0.2)
 
 
 def test_the_longest_gradings_go_first(tmp_path, course):

@@ -1,12 +1,16 @@
-"""A watcher that kills what a grading process started once that process is gone.
+"""A watcher that kills what a grading process started, and removes its temporary files, once
+that process is gone.
 
 The sandbox's fork server and workers live in sessions of their own, so a grading process
-killed outright (out of memory, a Ray node shutting down, a cancelled task) would leave them
-running until their own time limits. :func:`guard` starts, once per grading process, a small
-process that notes that process's descendants every ``INTERVAL`` seconds and kills them when it
-ends; it is in a session of its own (a terminal's Ctrl-C is not for it) and ends with it.
+killed outright (out of memory, a Ray node shutting down, a cancelled task, a batch stopped by
+Ctrl-C) would leave them running until their own time limits, and its copies of the submission
+and of the staff's tests in the temporary folder for good. :func:`guard` starts, once per
+grading process, a small process that notes that process's descendants every ``INTERVAL``
+seconds and kills them when it ends, then removes the temporary folder that the grading
+process's own temporary folders are made in from then on; the watcher is in a session of its
+own (a terminal's Ctrl-C is not for it) and ends with it.
 
-Run as ``python -m grader.batch.reaper PID``.
+Run as ``python -m grader.batch.reaper PID FOLDER``.
 """
 
 from __future__ import annotations
@@ -15,9 +19,13 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import psutil
+
+from grader.sandbox.user import remove_tree
 
 INTERVAL = 1.0
 
@@ -25,22 +33,29 @@ _guarded: set[int] = set()
 
 
 def guard() -> None:
-    """Watch this process (once): its descendants die with it."""
+    """Watch this process (once): its descendants die with it, and the temporary folders it
+    makes from now on (in a folder of its own: ``tempfile.tempdir``) are removed after it."""
     if os.getpid() in _guarded:
         return
     _guarded.add(os.getpid())
+    folder = tempfile.mkdtemp(prefix="grader-process-")
+    os.chmod(folder, 0o711)  # student code's user passes through it to its scratch folder
     subprocess.run(
-        [sys.executable, "-m", "grader.batch.reaper", str(os.getpid())],
+        [sys.executable, "-m", "grader.batch.reaper", str(os.getpid()), folder],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,  # a terminal's Ctrl-C is for the batch, not for this
         check=True,
     )  # fmt: skip
+    tempfile.tempdir = folder
 
 
-def watch(pid: int) -> None:
+def watch(pid: int, folder: Path) -> None:
+    """Wait for ``pid`` to end, then kill every descendant it was seen with and remove
+    ``folder``."""
     try:
         parent = psutil.Process(pid)
-    except psutil.Error:
+    except psutil.Error:  # gone already
+        _remove(folder)
         return
     known: dict[int, psutil.Process] = {}
     while parent.is_running() and parent.status() != psutil.STATUS_ZOMBIE:
@@ -51,11 +66,18 @@ def watch(pid: int) -> None:
     for process in known.values():
         with contextlib.suppress(psutil.Error):  # psutil refuses a pid that was reused
             process.kill()
+    psutil.wait_procs(known.values(), timeout=5)  # none of them writes there any more
+    _remove(folder)
+
+
+def _remove(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        remove_tree(folder)
 
 
 if __name__ == "__main__":
     # Detach (the caller waits for this first process only): Ray kills a dead worker's
     # children, and this watcher must outlive the worker to do its job.
     if os.fork() == 0:
-        watch(int(sys.argv[1]))
+        watch(int(sys.argv[1]), Path(sys.argv[2]))
     os._exit(0)
