@@ -347,6 +347,26 @@ def test_a_killed_grading_process_leaves_no_temporary_files(tmp_path):
         time.sleep(0.2)
 
 
+def test_the_reaper_kills_what_it_saw_but_not_itself(tmp_path):
+    """The watcher can be among the descendants it notes (its first process, which it forked
+    from, is the grading process's child for a moment): it must not kill itself before
+    removing the folder. Here it is the watched process's child from the start."""
+    folder = tmp_path / "grader-process-x"
+    (folder / "grader-workspace").mkdir(parents=True)
+    code = (
+        "import os, sys, time\nfrom pathlib import Path\nfrom grader.batch import reaper\n"
+        "if os.fork() == 0:\n"
+        "    reaper.watch(os.getppid(), Path(sys.argv[1]))\n"
+        "    os._exit(0)\n"
+        "time.sleep(2.5)\n"  # noted by the watcher at least twice
+    )
+    subprocess.run([sys.executable, "-c", code, str(folder)], cwd=ROOT, check=True, timeout=60)
+    deadline = time.monotonic() + 15
+    while folder.exists():
+        assert time.monotonic() < deadline, "the watcher did not remove the folder"
+        time.sleep(0.2)
+
+
 def test_the_longest_gradings_go_first(tmp_path, course):
     """With last run's seconds in the results, the longest is graded first (then the rest), so
     that a batch does not end with one long grading while the other workers wait."""

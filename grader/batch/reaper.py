@@ -58,16 +58,26 @@ def watch(pid: int, folder: Path) -> None:
         _remove(folder)
         return
     known: dict[int, psutil.Process] = {}
-    while parent.is_running() and parent.status() != psutil.STATUS_ZOMBIE:
+    while _alive(parent):
         with contextlib.suppress(psutil.Error):
             for child in parent.children(recursive=True):
                 known.setdefault(child.pid, child)
+        # Not itself: it may be seen under ``pid`` before its first process has left
+        known.pop(os.getpid(), None)
         time.sleep(INTERVAL)
     for process in known.values():
         with contextlib.suppress(psutil.Error):  # psutil refuses a pid that was reused
             process.kill()
     psutil.wait_procs(known.values(), timeout=5)  # none of them writes there any more
     _remove(folder)
+
+
+def _alive(process: psutil.Process) -> bool:
+    """Whether ``process`` still runs (it may end, and be reaped, while it is asked)."""
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def _remove(folder: Path) -> None:
