@@ -8,11 +8,13 @@ import importlib.util
 import json
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -201,6 +203,16 @@ def _family(pid: int) -> list[psutil.Process]:
     return psutil.Process(pid).children(recursive=True)
 
 
+@pytest.fixture
+def short_temp() -> Iterator[Path]:
+    """An empty temporary folder with a short path: multiprocessing's fork server binds a
+    socket in the temporary folder, and a socket's path has at most 107 bytes (pytest's
+    tmp_path under xdist is too long)."""
+    folder = Path(tempfile.mkdtemp(prefix="t-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def _sigint_by_default() -> None:
     """In the batch's process before it runs: SIGINT's default action, which Python turns into
     KeyboardInterrupt, even where these tests were started with SIGINT ignored (a background
@@ -220,7 +232,7 @@ def _ray_installed() -> bool:
     ids=["main process", "process group", "process group, ray"],
 )  # fmt: skip
 def test_ctrl_c_stops_the_batch_keeps_what_is_done_and_resumes(tmp_path, course, to_group,
-                                                               cluster):  # fmt: skip
+                                                               cluster, short_temp):  # fmt: skip
     """SIGINT (to the batch, or to its process group as a terminal sends it): stopped within
     seconds, every grading process and sandbox worker gone, finished results kept, exit 130;
     the same command then grades only what is left."""
@@ -229,9 +241,7 @@ def test_ctrl_c_stops_the_batch_keeps_what_is_done_and_resumes(tmp_path, course,
     command = [sys.executable, "-m", "grader.cli", "batch", str(source), "-a", str(course),
                "-o", str(out), "--workers", "2", *cluster]  # fmt: skip
     # The temporary folder of the batch and of all it starts (Ray's own stays where it was)
-    temp = tmp_path / "temp"
-    temp.mkdir()
-    env = {**os.environ, "TMPDIR": str(temp), "RAY_TMPDIR": tempfile.gettempdir()}
+    env = {**os.environ, "TMPDIR": str(short_temp), "RAY_TMPDIR": tempfile.gettempdir()}
     batch = subprocess.Popen(command, cwd=ROOT, start_new_session=True, text=True, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              preexec_fn=_sigint_by_default)  # fmt: skip
@@ -262,7 +272,7 @@ def test_ctrl_c_stops_the_batch_keeps_what_is_done_and_resumes(tmp_path, course,
     assert "Traceback" not in again.stderr, again.stderr  # grading processes leave quietly
     assert {r["submission"] for r in rows(out)} == {"a", "b", "c", "d"}
     # Both runs' gradings, stopped or finished, leave no copy of a submission or of the tests
-    assert _empty_soon(temp), sorted(p.name for p in temp.iterdir())
+    assert _empty_soon(short_temp), sorted(p.name for p in short_temp.iterdir())
 
 
 def _empty_soon(folder: Path, seconds: float = 15) -> bool:
@@ -305,7 +315,7 @@ def test_what_a_killed_grading_process_started_dies_with_it(tmp_path):
     """A process in a session of its own (as the sandbox's fork server and workers are)
     started by a grading process that is then killed outright: the reaper kills it."""
     code = (
-        "import subprocess, sys, time\nfrom grader.batch import reaper\nreaper.guard()\n"
+        "import subprocess, sys, time\nfrom grader.sandbox import reaper\nreaper.guard()\n"
         "child = subprocess.Popen(['sleep', '61.77'], start_new_session=True)\n"
         "print(child.pid, flush=True)\ntime.sleep(60)\n"
     )
@@ -327,7 +337,7 @@ def test_a_killed_grading_process_leaves_no_temporary_files(tmp_path):
     temp.mkdir()
     (temp / "another").mkdir()  # another program's, made before
     code = (
-        "import os, tempfile, time\nfrom pathlib import Path\nfrom grader.batch import reaper\n"
+        "import os, tempfile, time\nfrom pathlib import Path\nfrom grader.sandbox import reaper\n"
         "reaper.guard()\nworkspace = Path(tempfile.mkdtemp(prefix='grader-'))\n"
         "(workspace / 'submission').mkdir()\n"
         "(workspace / 'submission' / 'layers.py').write_text('x')\n"
@@ -354,7 +364,7 @@ def test_the_reaper_kills_what_it_saw_but_not_itself(tmp_path):
     folder = tmp_path / "grader-process-x"
     (folder / "grader-workspace").mkdir(parents=True)
     code = (
-        "import os, sys, time\nfrom pathlib import Path\nfrom grader.batch import reaper\n"
+        "import os, sys, time\nfrom pathlib import Path\nfrom grader.sandbox import reaper\n"
         "if os.fork() == 0:\n"
         "    reaper.watch(os.getppid(), Path(sys.argv[1]))\n"
         "    os._exit(0)\n"

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from grader import assignment
-from grader.batch import reaper
 from grader.batch.discover import Submission
 from grader.batch.fingerprint import Fingerprint, fingerprint
 from grader.batch.task import failed_grade, grade_submission
 from grader.manifest import Manifest
 from grader.reporting.results import Results
+from grader.sandbox import reaper
 from grader.submission import MAX_ENTRIES, MAX_FILE_BYTES, MAX_UNPACKED_BYTES
 
 #: Attempts at one submission whose worker or node dies each time (Ray retries the rest).

@@ -20,12 +20,12 @@ from typing import Any
 import psutil
 from threadpoolctl import threadpool_limits
 
-from grader.batch import reaper
 from grader.batch.discover import Submission
 from grader.batch.fingerprint import Fingerprint
 from grader.batch.task import failed_grade, grade_submission
 from grader.manifest import Manifest
 from grader.reporting.results import Results
+from grader.sandbox import reaper
 
 #: Attempts at one submission whose grading process dies each time.
 MAX_ATTEMPTS = 3

@@ -2,4 +2,5 @@
 grading), :mod:`proxy` (calls that read like normal calls), :mod:`client` (the grader's handle on
 a worker process), :mod:`zygote` (the fork server that forks workers), :mod:`worker` (the
 worker's side), the wire format (:mod:`channel`, :mod:`codec`, :mod:`handles`, :mod:`objects`),
-and what isolates it (:mod:`user`, :mod:`isolation`, :mod:`acl`)."""
+what isolates it (:mod:`user`, :mod:`isolation`, :mod:`acl`), and :mod:`reaper`, which
+kills what a grading process killed outright started and removes its temporary files."""
