@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from grader.sandbox import user as user_module
 from grader.sandbox.client import Limits
 from grader.sandbox.codec import Seed
 from grader.sandbox.errors import (
@@ -131,6 +133,28 @@ def student(tmp_path: Path):
     sandbox = Sandbox(tmp_path, ["layers", "optim", "extra"], Limits(call_timeout=3, memory_mb=512))
     yield Student(sandbox)
     sandbox.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as a plain user no uid's files are searched for")
+def test_closing_searches_the_shared_temporary_folders_only_where_workers_shared_them(
+    tmp_path, monkeypatch
+):
+    """Taking a uid searches /tmp and the other shared folders for what a crashed grading left
+    under it; closing searches them again only where student code could write in them (no
+    private temporary folders): the search reads every world-writable folder below /tmp (60
+    ms with 46 of Ray's sessions there)."""
+    searched = []
+    monkeypatch.setattr(user_module, "remove_owned", lambda folder, uid: searched.append(folder))
+    (tmp_path / "layers.py").write_text(LAYERS)
+    sandbox = Sandbox(tmp_path, ["layers"], Limits(call_timeout=3, memory_mb=512))
+    assert [str(f) for f in searched] == list(user_module.SHARED_FOLDERS)
+    searched.clear()
+    try:
+        assert Student(sandbox).layers.forward(np.ones(2), np.ones(2)) is not None
+    finally:
+        sandbox.close()
+    private = {"/tmp", "/var/tmp", "/dev/shm"} if sandbox.isolation.mount_ns else set()
+    assert [str(f) for f in searched] == [f for f in user_module.SHARED_FOLDERS if f not in private]
 
 
 def test_student_code_runs_with_pythons_own_garbage_collector(student):

@@ -115,9 +115,10 @@ class SandboxUser:
             if folder.exists():
                 remove_tree(folder)
 
-    def release(self, *scratch: Path) -> None:
-        """Clean up, then let another grading have the uid."""
-        self.clean_up(*scratch)
+    def release(self, *scratch: Path, private_temp: bool = False) -> None:
+        """Clean up (``private_temp`` as for :meth:`clean_up`), then let another grading have
+        the uid."""
+        self.clean_up(*scratch, private_temp=private_temp)
         if self.lock is not None:
             os.close(self.lock)
 
