@@ -4,7 +4,9 @@ results document against the Gradescope schema."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,26 @@ from grader.sandbox.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "a1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ray's session files (logs, sockets) in a folder of this test process, removed at its
+    end, for the Ray instances it and its subprocesses start: Ray never removes them from
+    /tmp/ray, where each session adds about 70 world-writable folders, and every grade's
+    taking of a uid reads those (the search for a crashed grading's files)."""
+    if "RAY_TMPDIR" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="ray-")  # short: Ray's socket paths go below it
+        os.environ["RAY_TMPDIR"] = config.stash[_RAY_TMPDIR] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_RAY_TMPDIR, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        del os.environ["RAY_TMPDIR"]
+
+
+_RAY_TMPDIR = pytest.StashKey[str]()
 
 
 def graded(submission: Path, manifest: Manifest | str | Path = "a1") -> dict[str, Any]:

@@ -241,7 +241,8 @@ def test_ctrl_c_stops_the_batch_keeps_what_is_done_and_resumes(tmp_path, course,
     command = [sys.executable, "-m", "grader.cli", "batch", str(source), "-a", str(course),
                "-o", str(out), "--workers", "2", *cluster]  # fmt: skip
     # The temporary folder of the batch and of all it starts (Ray's own stays where it was)
-    env = {**os.environ, "TMPDIR": str(short_temp), "RAY_TMPDIR": tempfile.gettempdir()}
+    ray_files = os.environ.get("RAY_TMPDIR", tempfile.gettempdir())
+    env = {**os.environ, "TMPDIR": str(short_temp), "RAY_TMPDIR": ray_files}
     batch = subprocess.Popen(command, cwd=ROOT, start_new_session=True, text=True, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              preexec_fn=_sigint_by_default)  # fmt: skip
