@@ -26,6 +26,7 @@ from grader.batch import run_batch
 from grader.batch.discover import RESERVED, discover
 from grader.batch.summary import histogram_bins, plot_histogram
 from grader.cli import main
+from grader.sandbox.user import SandboxUser
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -376,6 +377,29 @@ def test_the_reaper_kills_what_it_saw_but_not_itself(tmp_path):
     while folder.exists():
         assert time.monotonic() < deadline, "the watcher did not remove the folder"
         time.sleep(0.2)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as a plain user, no uid of student code's own")
+def test_the_reaper_kills_student_code_that_left_the_grading_before_removing(tmp_path):
+    """Student code can leave the grading process's tree (without a PID namespace, a daemon
+    is reparented to init) and would go on changing its folders while root removes them: the
+    watcher kills every process of the grading's uid (unless another grading holds it) first."""
+    user = SandboxUser.for_this_process()
+    user.unlock()
+    home = tmp_path / "grader-process-x" / "grader-scratch-y" / "home"
+    home.mkdir(parents=True)
+    os.chown(home, user.uid, user.gid)
+    escaped = subprocess.Popen(["sleep", "61.78"], user=user.uid, group=user.gid,
+                               extra_groups=[], cwd="/", start_new_session=True)  # fmt: skip
+    grading = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1.5)"])
+    code = (
+        "from pathlib import Path\nfrom grader.sandbox import reaper\n"
+        f"reaper.watch({grading.pid}, Path({str(home.parent.parent)!r}))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+    grading.wait()
+    assert escaped.wait(timeout=10) == -signal.SIGKILL
+    assert not home.parent.parent.exists()
 
 
 def test_the_longest_gradings_go_first(tmp_path, course):

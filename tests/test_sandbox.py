@@ -157,6 +157,43 @@ def test_closing_searches_the_shared_temporary_folders_only_where_workers_shared
     assert [str(f) for f in searched] == [f for f in user_module.SHARED_FOLDERS if f not in private]
 
 
+def test_removing_a_tree_that_changes_meanwhile_follows_no_link(tmp_path, monkeypatch):
+    """Student code still running (a grading killed outright, no PID namespace) swaps each
+    folder it made for a link to a staff file after it was listed: the removal neither enters
+    nor changes the mode of what the links point to, and removes the links."""
+    staff = tmp_path / "staff-file"
+    staff.write_text("staff")
+    staff.chmod(0o644)
+    tree = tmp_path / "home"
+    for name in ("a", "b/c"):
+        (tree / name).mkdir(parents=True)
+    (tree / "b").chmod(0)  # its owner closed it
+    listing = os.scandir
+
+    class Swapped:
+        """The entries as listed, then each folder swapped for a link to the staff file."""
+
+        def __init__(self, fd: int) -> None:
+            with listing(fd) as entries:
+                self.entries = list(entries)
+            for entry in self.entries:
+                if entry.is_dir(follow_symlinks=False) and entry.name == "a":
+                    os.rmdir(entry.name, dir_fd=fd)
+                    os.symlink(staff, entry.name, dir_fd=fd)
+
+        def __enter__(self) -> list[os.DirEntry]:
+            return self.entries
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    monkeypatch.setattr(os, "scandir", Swapped)
+    user_module.remove_tree(tree)
+    monkeypatch.undo()
+    assert oct(staff.stat().st_mode & 0o777) == "0o644" and staff.read_text() == "staff"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["staff-file"]
+
+
 def test_student_code_runs_with_pythons_own_garbage_collector(student):
     """The fork server runs without collections and freezes what it imported before each fork
     (so a worker's collections pass it by); the worker turns collections back on, at Python's

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import psutil
 
-from grader.sandbox.user import remove_tree
+from grader.sandbox.user import SandboxUser, remove_tree, student_uids
 
 INTERVAL = 1.0
 
@@ -42,36 +42,70 @@ def guard() -> None:
     _guarded.add(os.getpid())
     folder = tempfile.mkdtemp(prefix="grader-process-")
     os.chmod(folder, 0o711)  # student code's user passes through it to its scratch folder
+    try:
+        _start_watcher(folder)
+    except BaseException:
+        os.rmdir(folder)
+        raise
+    tempfile.tempdir = folder
+
+
+def _start_watcher(folder: str) -> None:
     subprocess.run(
-        [sys.executable, "-m", "grader.sandbox.reaper", str(os.getpid()), folder],
+        [sys.executable, "-I", "-m", "grader.sandbox.reaper", str(os.getpid()), folder],
+        cwd="/",  # nothing of the grading's folder on its path (-I: nor the environment's)
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,  # a terminal's Ctrl-C is for the batch, not for this
         check=True,
     )  # fmt: skip
-    tempfile.tempdir = folder
 
 
 def watch(pid: int, folder: Path) -> None:
-    """Wait for ``pid`` to end, then kill every descendant it was seen with and remove
-    ``folder``."""
+    """Wait for ``pid`` to end, then kill every descendant it was seen with (and, as root,
+    every process of the uids its student code ran under) and remove ``folder``."""
+    with contextlib.suppress(psutil.Error):  # else gone already
+        _kill_when_gone(psutil.Process(pid))
+    # As root, also every process of the uids student code ran under, wherever it went (none
+    # may change the folder while it is removed), unless another grading holds the uid now
+    # (taking it killed them)
+    users = [u for u in map(SandboxUser.unless_held, _student_uids(folder)) if u is not None]
     try:
-        parent = psutil.Process(pid)
-    except psutil.Error:  # gone already
+        for user in users:
+            user.clean_up()
         _remove(folder)
-        return
+    finally:
+        for user in users:
+            user.unlock()
+
+
+def _kill_when_gone(parent: psutil.Process) -> None:
+    """Note ``parent``'s descendants until it ends, then kill them."""
     known: dict[int, psutil.Process] = {}
     while _alive(parent):
         with contextlib.suppress(psutil.Error):
             for child in parent.children(recursive=True):
-                known.setdefault(child.pid, child)
+                if child.pid not in known or not known[child.pid].is_running():  # pid reused
+                    known[child.pid] = child
         # Not itself: it may be seen under ``pid`` before its first process has left
         known.pop(os.getpid(), None)
         time.sleep(INTERVAL)
     for process in known.values():
         with contextlib.suppress(psutil.Error):  # psutil refuses a pid that was reused
             process.kill()
-    psutil.wait_procs(known.values(), timeout=5)  # none of them writes there any more
-    _remove(folder)
+    psutil.wait_procs(known.values(), timeout=5)
+
+
+def _student_uids(folder: Path) -> set[int]:
+    """The uids of the student code that ran in gradings of ``folder``: the owners of their
+    scratch folders' homes (none unless the grader is root)."""
+    uids = student_uids()
+    if uids is None:
+        return set()
+    found = set()
+    for home in folder.glob("grader-scratch-*/home"):
+        with contextlib.suppress(OSError):
+            found.add(home.lstat().st_uid)
+    return {uid for uid in found if uid in uids}
 
 
 def _alive(process: psutil.Process) -> bool:

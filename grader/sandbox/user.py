@@ -12,6 +12,7 @@ still separates it).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import pwd
@@ -61,18 +62,24 @@ class SandboxUser:
         start = first + _secrets().randbelow(last - first + 1)  # spread concurrent gradings
         for offset in range(last - first + 1):
             uid = first + (start - first + offset) % (last - first + 1)
-            if _has_account(uid):
-                continue
-            fd = os.open(folder / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            user = cls(uid, uid, f"uid {uid}", fd)
-            user.clean_up()  # whatever a crashed grading left under this uid
-            return user
+            user = None if _has_account(uid) else cls.unless_held(uid, folder)
+            if user is not None:
+                user.clean_up()  # whatever a crashed grading left under this uid
+                return user
         raise SandboxUserError(f"every uid of {first}-{last} ({RANGE_VARIABLE}) is in use")
+
+    @classmethod
+    def unless_held(cls, uid: int, folder: Path | None = None) -> SandboxUser | None:
+        """As root: ``uid``, locked for the caller (who must :meth:`release` or :meth:`unlock`
+        it), unless a grading holds it."""
+        folder = folder or _lock_folder()
+        fd = os.open(folder / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        return cls(uid, uid, f"uid {uid}", fd)
 
     @property
     def drops_privileges(self) -> bool:
@@ -119,6 +126,10 @@ class SandboxUser:
         """Clean up (``private_temp`` as for :meth:`clean_up`), then let another grading have
         the uid."""
         self.clean_up(*scratch, private_temp=private_temp)
+        self.unlock()
+
+    def unlock(self) -> None:
+        """Let another grading have the uid."""
         if self.lock is not None:
             os.close(self.lock)
 
@@ -227,32 +238,60 @@ def remove_owned(folder: Path, uid: int) -> None:
 
 def remove_tree(path: Path) -> None:
     """Remove ``path`` and all below it, whatever its depth: each folder's subfolders are first
-    moved up beside ``path``, so there is neither recursion nor a long path nor many open files."""
+    moved up beside ``path``, so there is neither recursion nor a long path nor many open files.
+    Safe while a process of the tree's owner still changes it: no name is followed as a link
+    (a folder listed, then swapped for a link, is never entered nor has its mode changed)."""
     parent = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
         pending = [path.name]
         while pending:
             name = pending.pop()
-            if not stat.S_ISDIR(os.lstat(name, dir_fd=parent).st_mode):
-                os.unlink(name, dir_fd=parent)
+            _let_owner_in(name, parent)  # its owner may have made it unreadable
+            try:
+                fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
+            except OSError as exc:
+                if exc.errno not in _NOT_A_FOLDER:
+                    raise
+                os.unlink(name, dir_fd=parent)  # a file, a link, or a link swapped in
                 continue
-            os.chmod(name, 0o700, dir_fd=parent)  # its owner may have made it unreadable
-            fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
             try:
                 with os.scandir(fd) as entries:
                     for entry in list(entries):
-                        if entry.is_dir(follow_symlinks=False):
-                            moved = f".grader-removing-{_secrets().token_hex(8)}"
-                            os.chmod(entry.name, 0o700, dir_fd=fd)
-                            os.rename(entry.name, moved, src_dir_fd=fd, dst_dir_fd=parent)
-                            pending.append(moved)
-                        else:
-                            os.unlink(entry.name, dir_fd=fd)
+                        with contextlib.suppress(FileNotFoundError):  # gone since listed
+                            if entry.is_dir(follow_symlinks=False):
+                                moved = f".grader-removing-{_secrets().token_hex(8)}"
+                                _let_owner_in(entry.name, fd)  # renaming it writes its ".."
+                                os.rename(entry.name, moved, src_dir_fd=fd, dst_dir_fd=parent)
+                                pending.append(moved)
+                            else:
+                                os.unlink(entry.name, dir_fd=fd)
             finally:
                 os.close(fd)
             os.rmdir(name, dir_fd=parent)
     finally:
         os.close(parent)
+
+
+#: What opening a name with O_DIRECTORY | O_NOFOLLOW raises when it is a file or a link.
+_NOT_A_FOLDER = (errno.ENOTDIR, errno.ELOOP)
+
+
+def _let_owner_in(name: str, folder: int) -> None:
+    """Mode 0700 for the folder ``name`` in ``folder``, changed through a handle on that folder
+    itself (O_PATH, no link followed): ``chmod`` by name would follow a link that replaced it
+    since it was listed, and change the mode of whatever the link points to. Nothing where
+    ``name`` is no folder (any more), or not ours to change."""
+    try:
+        handle = os.open(name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+    except OSError as exc:
+        if exc.errno in _NOT_A_FOLDER:
+            return
+        raise
+    try:
+        with contextlib.suppress(PermissionError):
+            os.chmod(f"/proc/self/fd/{handle}", 0o700)
+    finally:
+        os.close(handle)
 
 
 def _secrets() -> types.ModuleType:
