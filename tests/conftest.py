@@ -23,6 +23,8 @@ from grader.sandbox.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "a1"
+#: The folder pytest_configure made for Ray, if it made one.
+_RAY_TMPDIR = pytest.StashKey[str]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,9 +42,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
         del os.environ["RAY_TMPDIR"]
-
-
-_RAY_TMPDIR = pytest.StashKey[str]()
 
 
 def graded(submission: Path, manifest: Manifest | str | Path = "a1") -> dict[str, Any]:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
@@ -274,14 +274,14 @@ def test_ctrl_c_stops_the_batch_keeps_what_is_done_and_resumes(tmp_path, course,
     assert "Traceback" not in again.stderr, again.stderr  # grading processes leave quietly
     assert {r["submission"] for r in rows(out)} == {"a", "b", "c", "d"}
     # Both runs' gradings, stopped or finished, leave no copy of a submission or of the tests
-    assert _empty_soon(short_temp), sorted(p.name for p in short_temp.iterdir())
+    assert _soon(lambda: not any(short_temp.iterdir())), sorted(short_temp.iterdir())
 
 
-def _empty_soon(folder: Path, seconds: float = 15) -> bool:
-    """Whether ``folder`` is empty within ``seconds`` (the reaper's removals come after the
+def _soon(condition: Callable[[], bool], seconds: float = 15) -> bool:
+    """Whether ``condition()`` holds within ``seconds`` (the reaper's removals come after the
     processes it watches are gone)."""
     deadline = time.monotonic() + seconds
-    while any(folder.iterdir()):
+    while not condition():
         if time.monotonic() > deadline:
             return False
         time.sleep(0.2)
@@ -353,10 +353,7 @@ def test_a_killed_grading_process_leaves_no_temporary_files(tmp_path):
     assert workspace.is_relative_to(temp) and (workspace / "submission" / "layers.py").exists()
     grading.kill()
     grading.wait()
-    deadline = time.monotonic() + 15
-    while [p.name for p in temp.iterdir()] != ["another"]:
-        assert time.monotonic() < deadline, sorted(temp.rglob("*"))
-        time.sleep(0.2)
+    assert _soon(lambda: [p.name for p in temp.iterdir()] == ["another"]), sorted(temp.rglob("*"))
 
 
 def test_the_reaper_kills_what_it_saw_but_not_itself(tmp_path):
@@ -373,10 +370,7 @@ def test_the_reaper_kills_what_it_saw_but_not_itself(tmp_path):
         "time.sleep(2.5)\n"  # noted by the watcher at least twice
     )
     subprocess.run([sys.executable, "-c", code, str(folder)], cwd=ROOT, check=True, timeout=60)
-    deadline = time.monotonic() + 15
-    while folder.exists():
-        assert time.monotonic() < deadline, "the watcher did not remove the folder"
-        time.sleep(0.2)
+    assert _soon(lambda: not folder.exists()), "the watcher did not remove the folder"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="as a plain user, no uid of student code's own")

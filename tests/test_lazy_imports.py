@@ -96,7 +96,6 @@ def test_a_grade_makes_no_garbage_collection(tmp_path):
     argv = ["grader", "grade", str(tmp_path / "submission"), "-a", str(folder)]
     # (an atexit handler registered first runs last: after the command froze what it left)
     code = ("import atexit, gc, sys\n"
-            "from grader import gc_tuning\n"
             "from grader.cli import run\n"
             "starts = []\n"
             "gc.callbacks.append(lambda phase, info: phase == 'start' and starts.append(1))\n"

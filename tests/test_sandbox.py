@@ -141,7 +141,7 @@ def test_closing_searches_the_shared_temporary_folders_only_where_workers_shared
 ):
     """Taking a uid searches /tmp and the other shared folders for what a crashed grading left
     under it; closing searches them again only where student code could write in them (no
-    private temporary folders): the search reads every world-writable folder below /tmp (60
+    private temporary folders): the search reads every world-writable folder below /tmp (57
     ms with 46 of Ray's sessions there)."""
     searched = []
     monkeypatch.setattr(user_module, "remove_owned", lambda folder, uid: searched.append(folder))
@@ -158,9 +158,10 @@ def test_closing_searches_the_shared_temporary_folders_only_where_workers_shared
 
 
 def test_removing_a_tree_that_changes_meanwhile_follows_no_link(tmp_path, monkeypatch):
-    """Student code still running (a grading killed outright, no PID namespace) swaps each
+    """Student code still running (a grading killed outright, no PID namespace) swaps a
     folder it made for a link to a staff file after it was listed: the removal neither enters
-    nor changes the mode of what the links point to, and removes the links."""
+    nor changes the mode of what the link points to, removes the link, and still opens and
+    removes a folder its owner closed."""
     staff = tmp_path / "staff-file"
     staff.write_text("staff")
     staff.chmod(0o644)
@@ -171,7 +172,7 @@ def test_removing_a_tree_that_changes_meanwhile_follows_no_link(tmp_path, monkey
     listing = os.scandir
 
     class Swapped:
-        """The entries as listed, then each folder swapped for a link to the staff file."""
+        """The entries as listed, then folder ``a`` swapped for a link to the staff file."""
 
         def __init__(self, fd: int) -> None:
             with listing(fd) as entries:
