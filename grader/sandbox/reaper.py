@@ -72,7 +72,8 @@ def watch(pid: int, folder: Path) -> None:
     try:
         for user in users:
             user.clean_up()
-        _remove(folder)
+        with contextlib.suppress(OSError):
+            remove_tree(folder)
     finally:
         for user in users:
             user.unlock()
@@ -114,11 +115,6 @@ def _alive(process: psutil.Process) -> bool:
         return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
         return False
-
-
-def _remove(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        remove_tree(folder)
 
 
 if __name__ == "__main__":
