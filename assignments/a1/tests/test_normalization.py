@@ -38,21 +38,23 @@ def test_batchnorm_forward_train(student, reference, rng, tolerance):
 )
 def test_running_averages(student, reference, rng, tolerance, function, shape):
     """{function}: writes the running mean and variance into bn_param"""
-    student_param = {"mode": "train", "momentum": 0.8}
-    expected_param = dict(student_param)
-    for step in range(1, 3):
-        inputs = norm_inputs(rng, shape, 3)
-        call = getattr(student.layers, function).trace(*inputs.values(), student_param)
-        getattr(reference.layers, function)(*inputs.values(), expected_param)
-        student_param = expect_dict(call.args[3], "bn_param after the call")
-        for key in ("running_mean", "running_var"):
-            if key not in student_param:
-                raise CheckFailed(f"{function} did not write {key} into bn_param")
-            what = (
-                f"bn_param['{key}'] after {step} step{'s' * (step > 1)} "
-                "(momentum * running + (1 - momentum) * batch, biased variance)"
-            )
-            assert_close(student_param[key], expected_param[key], what, tolerance("forward"))
+    # The default momentum too: CS231n's networks pass bn_param with its mode alone.
+    for start, which in [({"momentum": 0.8}, "with momentum 0.8"),
+                         ({}, "with no momentum in bn_param (default 0.9)")]:  # fmt: skip
+        student_param, expected_param = dict(start, mode="train"), dict(start, mode="train")
+        for step in range(1, 3):
+            inputs = norm_inputs(rng, shape, 3)
+            call = getattr(student.layers, function).trace(*inputs.values(), student_param)
+            getattr(reference.layers, function)(*inputs.values(), expected_param)
+            student_param = expect_dict(call.args[3], "bn_param after the call")
+            for key in ("running_mean", "running_var"):
+                if key not in student_param:
+                    raise CheckFailed(f"{function} did not write {key} into bn_param")
+                what = (
+                    f"bn_param['{key}'] after {step} step{'s' * (step > 1)} {which} "
+                    "(momentum * running + (1 - momentum) * batch, biased variance)"
+                )
+                assert_close(student_param[key], expected_param[key], what, tolerance("forward"))
 
 
 @pytest.mark.parametrize(
