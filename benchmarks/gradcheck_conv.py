@@ -1,7 +1,7 @@
 """Gradient checks of conv_forward_naive at the a1 test sizes: per-element ("full") against
 directional ("fast"), side by side in one process, without grading.
 
-Run: .venv/bin/python benchmarks/gradcheck_conv.py [--runs N] [--loops]
+Run: .venv/bin/python benchmarks/gradcheck_conv.py [--runs N]
 
 Checks dx, dw and db of the reference solution's conv_forward_naive for the three cases of
 assignments/a1/tests/test_conv.py, with GradientChecker.check in both modes, and prints for
@@ -10,11 +10,6 @@ mode the median of 9 repetitions, its times being milliseconds), the evaluations
 full/fast ratio; then the medians over the runs. Quicker and steadier than
 benchmarks/gradcheck.py on a loaded machine (the time goes to the checks alone, not to grading
 67 fixtures).
-
---loops: the objective's forward is conv_forward_naive as CS231n's handout has students write
-it (loops over examples, filters and output positions) instead of the reference's vectorised
-one. A forward call then costs about a millisecond, and the checker's own work per check
-(drawing the directions, its arithmetic), the same in both cases, weighs less in the ratio.
 """
 
 from __future__ import annotations
@@ -42,21 +37,8 @@ CASES = [((2, 3, 8, 8), (4, 3, 3, 3), 1, 1), ((3, 3, 9, 8), (4, 3, 3, 2), 2, 0),
          ((1, 3, 7, 9), (2, 3, 3, 5), 2, 2)]  # fmt: skip
 
 
-def loop_conv_forward(x, w, b, conv_param):
-    """conv_forward_naive as students write it: a window at a time."""
-    s, p = conv_param["stride"], conv_param["pad"]
-    (n, _, height, width), (f, _, hh, ww) = x.shape, w.shape
-    padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-    out = np.zeros((n, f, 1 + (height + 2 * p - hh) // s, 1 + (width + 2 * p - ww) // s))
-    for i, k, r, c in np.ndindex(out.shape):
-        out[i, k, r, c] = np.sum(padded[i, :, r * s : r * s + hh, c * s : c * s + ww] * w[k]) + b[k]
-    return out, (x, w, b, conv_param)
-
-
-def conv_checks(layers, rng: np.random.Generator, loops: bool = False) -> list[tuple]:
-    """(name, analytic gradient, objective factory, point) for each gradient of each case; the
-    objective through ``loop_conv_forward`` when ``loops``."""
-    conv = loop_conv_forward if loops else layers.conv_forward_naive
+def conv_checks(layers, rng: np.random.Generator) -> list[tuple]:
+    """(name, analytic gradient, objective factory, point) for each gradient of each case."""
     checks = []
     for x_shape, w_shape, stride, pad in CASES:
         args = [rng.standard_normal(x_shape), rng.standard_normal(w_shape)]
@@ -69,7 +51,7 @@ def conv_checks(layers, rng: np.random.Generator, loops: bool = False) -> list[t
 
             def forward(point, position=position, args=args, param=param):
                 varied = [*args[:position], point, *args[position + 1 :]]
-                return conv(*varied, copy.deepcopy(param))[0]
+                return layers.conv_forward_naive(*varied, copy.deepcopy(param))[0]
 
             checks.append((name, grads[position], forward, dout, args[position]))
     return checks
@@ -88,13 +70,12 @@ def run(checks: list[tuple], mode: str, seed: int) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--loops", action="store_true", help="a student's loop conv forward")
     args = parser.parse_args()
     spec = importlib.util.spec_from_file_location("layers", ROOT / "solutions/a1/layers.py")
     assert spec is not None and spec.loader is not None
     layers = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(layers)
-    checks = conv_checks(layers, np.random.default_rng(0), args.loops)
+    checks = conv_checks(layers, np.random.default_rng(0))
     print(f"{'run':>3} {'full s':>8} {'evals':>6} {'fast ms':>8} {'evals':>6} {'ratio':>7}")
     rows = []
     for k in range(args.runs):
