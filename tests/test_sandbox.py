@@ -315,6 +315,74 @@ def test_memory_limit_fails_the_call_not_the_grader(student):
         student.layers.hog()
 
 
+@pytest.mark.parametrize(
+    "line, raised",
+    [("hoard = bytearray(4 * 1024**3)", "MemoryError"),
+     # What torch raises when its import meets the address-space limit (a C++ std::bad_alloc
+     # that torch turns into a RuntimeError): test_importing_torch_... below runs torch itself.
+     ('raise RuntimeError("std::bad_alloc")', "torch's RuntimeError")],
+)  # fmt: skip
+def test_a_file_whose_import_runs_out_of_memory_says_so_and_where(student, tmp_path, line, raised):
+    """A file that runs out of memory while it is imported (most often it imports a large
+    library its assignment does not use) is told so, with the line, not "importing extra.py
+    failed: RuntimeError: std::bad_alloc"."""
+    (tmp_path / "extra.py").write_text(f"import numpy as np\n\n{line}\n\ndef f():\n    return 1\n")
+    with pytest.raises(SubmissionFileError) as info:
+        student.extra.f()
+    assert str(info.value).startswith(
+        f"importing extra.py ran out of its 512 MB of memory at line 3 ({line}): remove the "
+        "imports extra.py does not use"
+    ), raised
+
+
+DIES = """
+import os, sys
+
+def for_want_of_memory():
+    sys.stderr.write("cannot allocate memory for thread-local data: ABORT\\n")
+    sys.stderr.flush()
+    os._exit(127)
+
+def otherwise():
+    os._exit(3)
+"""
+
+
+def test_a_worker_that_dies_for_want_of_memory_says_so(student, tmp_path):
+    """A worker that dies outright when memory runs out (glibc's loader cannot map a library's
+    thread-local data and aborts) is reported with the memory limit beside what it printed; one
+    that dies for another reason is not."""
+    (tmp_path / "extra.py").write_text(DIES)
+    with pytest.raises(WorkerCrashed) as info:
+        student.extra.for_want_of_memory()
+    assert str(info.value) == (
+        "the process running your code exited with status 127 during for_want_of_memory, out "
+        "of memory (it may use 512 MB).\nYour code printed:\ncannot allocate memory for "
+        "thread-local data: ABORT"
+    )
+    student._sandbox.begin_test()
+    with pytest.raises(WorkerCrashed) as info:
+        student.extra.otherwise()
+    assert str(info.value) == "the process running your code exited with status 3 during otherwise."
+
+
+def test_importing_torch_in_a_file_of_a_numpy_assignment_is_explained(student, tmp_path):
+    """The real thing: ``import torch`` at the top of a file, under a1's 512 MB. Depending on
+    where torch's import meets the limit, the worker gets torch's RuntimeError, or dies in
+    glibc's loader or in C++ (SIGABRT, rarely SIGSEGV with nothing printed): of three tries at
+    least one names the memory limit, and none shows the grader's own traceback."""
+    pytest.importorskip("torch")
+    (tmp_path / "extra.py").write_text("import torch\n\ndef f():\n    return 1\n")
+    messages = []
+    for _ in range(3):
+        student._sandbox.begin_test()
+        with pytest.raises((SubmissionFileError, WorkerCrashed)) as info:
+            student.extra.f()
+        messages.append(str(info.value))
+    assert any("512 MB" in m and "memory" in m for m in messages), messages
+    assert not any("grader/sandbox" in m or "Traceback" in m for m in messages), messages
+
+
 def test_fresh_worker_after_a_failure_forgets_module_state(student):
     student.layers.forward(np.ones((1, 1)), np.ones((1, 1)))
     assert student.layers.backward(np.ones((1, 1)), {"x": np.ones(1)})[1] == 1

@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import resource
 import signal
 import socket
@@ -35,6 +36,9 @@ _SAFE_ENV = {
     # limit is only predictable without per-thread buffers.
     **dict.fromkeys(blas.THREAD_VARIABLES, "1"),
 }
+#: What a process that died for want of memory printed last: glibc's loader ("cannot allocate
+#: memory for thread-local data"), C++ libraries (std::bad_alloc), Python (MemoryError).
+_MEMORY_GONE = re.compile(r"cannot allocate memory|bad_alloc|MemoryError|out of memory", re.I)
 #: Passed through from the grader's environment: which accelerators this grading may use (a
 #: scheduler on a multi-GPU node sets them; without them student code would see every GPU).
 DEVICE_VARIABLES = (
@@ -335,6 +339,8 @@ class WorkerProcess:
             how = "ended"
         message = f"the process running your code {how} during {what}"
         printed = self.printed().strip()
+        if self.limits.memory_mb and _MEMORY_GONE.search(printed[-2000:]):
+            message += f", out of memory (it may use {self.limits.memory_mb} MB)"
         return f"{message}.\nYour code printed:\n{printed}" if printed else f"{message}."
 
     def _bounds(self) -> list[tuple[int, int]]:

@@ -8,6 +8,7 @@ object from this process. Kept free of grader imports beyond the wire format.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import os
@@ -99,11 +100,24 @@ class StudentCode:
             ) from None
         except BaseException as exc:
             sys.modules.pop(name, None)
+            if _out_of_memory(exc):
+                raise Failure("file", self._import_out_of_memory(filename, exc)) from None
             raise Failure(
                 "file",
                 f"importing {filename} failed: {_describe(exc)}",
                 self.student_traceback(exc),
             ) from None
+
+    def _import_out_of_memory(self, filename: str, exc: BaseException) -> str:
+        """What to do when a file's import ran out of memory: most often a large library (torch)
+        imported by a file of an assignment that does not use it."""
+        ours = [f for f in traceback.extract_tb(exc.__traceback__)
+                if Path(f.filename).parent == self.submission]  # fmt: skip
+        where = f" at line {ours[-1].lineno}{_source(ours[-1])}" if ours else ""
+        limit = f" of its {self.memory_mb} MB" if self.memory_mb else ""
+        return (f"importing {filename} ran out{limit} of memory{where}: remove the imports "
+                f"{filename} does not use (a library such as torch needs more memory than this "
+                "assignment gives its code)")  # fmt: skip
 
     def function(self, module_name: str, function_name: str) -> Any:
         function = getattr(self.module(module_name), function_name, None)
@@ -124,10 +138,10 @@ class StudentCode:
                 "untouched_stub" if self._untouched_stub(exc) else "not_implemented",
                 f"{raiser} is not implemented yet (it raises NotImplementedError)",
             ) from None
-        except MemoryError:
-            limit = f" (it may use {self.memory_mb} MB)" if self.memory_mb else ""
-            raise Failure("exception", f"{name} ran out of memory{limit}") from None
         except BaseException as exc:  # SystemExit too: it is the student's
+            if _out_of_memory(exc):
+                limit = f" (it may use {self.memory_mb} MB)" if self.memory_mb else ""
+                raise Failure("exception", f"{name} ran out of memory{limit}") from None
             raise Failure(
                 "exception", f"{name} raised {_describe(exc)}", self.student_traceback(exc)
             ) from None
@@ -190,6 +204,27 @@ class StudentCode:
             if frame.line:
                 lines.append(f"    {frame.line}")
         return "\n".join(lines)
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` says memory ran out: a MemoryError, an OSError for ENOMEM, or what C++
+    extensions raise (torch's ``RuntimeError: std::bad_alloc``)."""
+    try:  # a student's exception class may raise from errno or __str__
+        if isinstance(exc, OSError):
+            return exc.errno == errno.ENOMEM
+        return isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError)
+                                                 and "bad_alloc" in str(exc))  # fmt: skip
+    except BaseException:
+        return False
+
+
+def _source(frame: traceback.FrameSummary) -> str:
+    """`` (the line's code)`` of a frame in the submission, read from the file if need be."""
+    try:
+        line = frame.line or Path(frame.filename).read_text().splitlines()[frame.lineno - 1]
+    except Exception:  # memory may still be short (MemoryError), the file unreadable
+        return ""
+    return f" ({line.strip()})" if line.strip() else ""
 
 
 def _describe(exc: BaseException) -> str:
