@@ -345,6 +345,11 @@ def for_want_of_memory():
 
 def otherwise():
     os._exit(3)
+
+def killed_after_printing():
+    import signal
+    print("caught MemoryError()", flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
@@ -364,6 +369,33 @@ def test_a_worker_that_dies_for_want_of_memory_says_so(student, tmp_path):
     with pytest.raises(WorkerCrashed) as info:
         student.extra.otherwise()
     assert str(info.value) == "the process running your code exited with status 3 during otherwise."
+    student._sandbox.begin_test()
+    with pytest.raises(WorkerCrashed) as info:  # as the CPU limit or a timeout kills
+        student.extra.killed_after_printing()
+    assert str(info.value) == (
+        "the process running your code was killed by signal SIGKILL during "
+        "killed_after_printing.\nYour code printed:\ncaught MemoryError()"
+    )
+
+
+def test_an_exception_whose_errno_cannot_be_compared_fails_the_call_only(student, tmp_path):
+    """Telling memory errors apart reads the exception's errno: student code decides what that
+    is (here an array, whose comparison has no truth value)."""
+    (tmp_path / "extra.py").write_text(
+        "import numpy as np\n\ndef f():\n    e = OSError('hostile')\n"
+        "    e.errno = np.array([12, 12])\n    raise e\n"
+    )
+    with pytest.raises(StudentRaised, match=r"^f raised OSError: hostile\n"):
+        student.extra.f()
+
+
+def test_an_import_out_of_memory_in_another_file_of_the_submission_names_it(student, tmp_path):
+    """The line that ran out is in a file the imported one imports: the message names both."""
+    (tmp_path / "helper.py").write_text("x = 1\nhoard = bytearray(4 * 1024**3)\n")
+    (tmp_path / "extra.py").write_text("import helper\n\ndef f():\n    return 1\n")
+    with pytest.raises(SubmissionFileError, match=r"^importing extra\.py ran out of its 512 MB of "
+                       r"memory at line 2 of helper\.py \(hoard = bytearray"):  # fmt: skip
+        student.extra.f()
 
 
 def test_importing_torch_in_a_file_of_a_numpy_assignment_is_explained(student, tmp_path):

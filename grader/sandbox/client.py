@@ -39,6 +39,8 @@ _SAFE_ENV = {
 #: What a process that died for want of memory printed last: glibc's loader ("cannot allocate
 #: memory for thread-local data"), C++ libraries (std::bad_alloc), Python (MemoryError).
 _MEMORY_GONE = re.compile(r"cannot allocate memory|bad_alloc|MemoryError|out of memory", re.I)
+#: Signals that end a worker for another reason than memory: its CPU time, a file's size, a kill.
+_LIMIT_SIGNALS = (signal.SIGXCPU, signal.SIGXFSZ, signal.SIGKILL)
 #: Passed through from the grader's environment: which accelerators this grading may use (a
 #: scheduler on a multi-GPU node sets them; without them student code would see every GPU).
 DEVICE_VARIABLES = (
@@ -339,7 +341,8 @@ class WorkerProcess:
             how = "ended"
         message = f"the process running your code {how} during {what}"
         printed = self.printed().strip()
-        if self.limits.memory_mb and _MEMORY_GONE.search(printed[-2000:]):
+        killed_for_a_limit = code is not None and -code in _LIMIT_SIGNALS
+        if self.limits.memory_mb and not killed_for_a_limit and _MEMORY_GONE.search(printed[-300:]):
             message += f", out of memory (it may use {self.limits.memory_mb} MB)"
         return f"{message}.\nYour code printed:\n{printed}" if printed else f"{message}."
 

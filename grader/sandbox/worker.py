@@ -113,7 +113,12 @@ class StudentCode:
         imported by a file of an assignment that does not use it."""
         ours = [f for f in traceback.extract_tb(exc.__traceback__)
                 if Path(f.filename).parent == self.submission]  # fmt: skip
-        where = f" at line {ours[-1].lineno}{_source(ours[-1])}" if ours else ""
+        where = ""
+        if ours:  # the innermost line of the submission: maybe in a file the import imported
+            frame = ours[-1]
+            other = Path(frame.filename).name
+            of = f" of {other}" if other != filename else ""
+            where = f" at line {frame.lineno}{of}{_source(frame)}"
         limit = f" of its {self.memory_mb} MB" if self.memory_mb else ""
         return (f"importing {filename} ran out{limit} of memory{where}: remove the imports "
                 f"{filename} does not use (a library such as torch needs more memory than this "
@@ -209,11 +214,12 @@ class StudentCode:
 def _out_of_memory(exc: BaseException) -> bool:
     """Whether ``exc`` says memory ran out: a MemoryError, an OSError for ENOMEM, or what C++
     extensions raise (torch's ``RuntimeError: std::bad_alloc``)."""
-    try:  # a student's exception class may raise from errno or __str__
+    try:  # a student's exception may raise from errno, __eq__ or __str__, or return oddities
         if isinstance(exc, OSError):
-            return exc.errno == errno.ENOMEM
-        return isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError)
-                                                 and "bad_alloc" in str(exc))  # fmt: skip
+            return type(exc.errno) is int and exc.errno == errno.ENOMEM
+        return isinstance(exc, MemoryError) or bool(
+            isinstance(exc, RuntimeError) and "bad_alloc" in str.__str__(str(exc))
+        )
     except BaseException:
         return False
 
