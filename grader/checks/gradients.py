@@ -126,7 +126,7 @@ def directional_mismatch(
                 continue
         numeric = (plus - minus) / (2 * h)
         error = _relative(exact, numeric, floor)
-        if error > tolerance and not _smooth(objective, x, step, h, numeric, floor):
+        if error > tolerance and not _smooth(objective, x, v, h, numeric, floor):
             continue  # a kink along v: try another direction
         worst, kept = max(worst, error), kept + 1
         if center is None:
@@ -135,12 +135,11 @@ def directional_mismatch(
 
 
 def _smooth(
-    objective: Batched, x: np.ndarray, step: np.ndarray, h: float, numeric: float, floor: float
+    objective: Batched, x: np.ndarray, v: np.ndarray, h: float, numeric: float, floor: float
 ) -> bool:
-    """Whether the central difference along ``step`` (h times the direction) stays the same
-    with a tenth of the step."""
-    try:
-        fine_plus, fine_minus = objective([x + 0.1 * step, x - 0.1 * step])
+    """Whether the central difference along ``v`` stays the same with a tenth of the step."""
+    try:  # the points as ever, bit for bit: a handout's recording holds values by point
+        fine_plus, fine_minus = objective([x + 0.1 * h * v, x - 0.1 * h * v])
     except NoReferenceAnswer:  # a recording knows only the first step: take v as smooth
         return True
     fine = (fine_plus - fine_minus) / (0.2 * h)
