@@ -57,6 +57,17 @@ def test_directional_mismatch_is_tiny_for_right_and_large_for_wrong_gradients(ca
     assert wrong > 1e-3
 
 
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_an_objective_that_is_not_finite_confirms_no_gradient(case, value):
+    """A forward that returns NaN or inf at the checked points (a student's, when a wrong
+    gradient is compared with the student's own forward) agrees with no gradient: each of its
+    directions looked like a kink, and the check used to pass with an error of 0."""
+    x, dout, grad = case
+    broken = summed(lambda point: np.full((5, 3), value), dout)
+    with np.errstate(invalid="ignore"):  # inf times dout's signs sums to NaN
+        assert directional_mismatch(grad, broken, x, np.random.default_rng(2)) == np.inf
+
+
 def test_directions_that_cross_a_kink_are_replaced():
     x = np.array([3e-7, -0.5, 0.8, 1.2])  # the first element sits within one step of ReLU's kink
     relu_grad = (x > 0).astype(float)

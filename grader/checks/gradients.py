@@ -15,6 +15,7 @@ function of one point). Two ways to use it:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -131,7 +132,7 @@ def directional_mismatch(
         worst, kept = max(worst, error), kept + 1
         if center is None:
             center = (plus + minus) / 2
-    return worst
+    return worst if kept else math.inf  # no direction could be checked: nothing is confirmed
 
 
 def _smooth(
@@ -149,7 +150,8 @@ def _smooth(
 def _relative(a: float, b: float, floor: float) -> float:
     """|a - b| relative to the larger of them, or to ``floor`` (a thousandth of |analytic| |v|)
     when both are smaller."""
-    return abs(a - b) / max(abs(a), abs(b), floor, 1e-12)
+    error = abs(a - b) / max(abs(a), abs(b), floor, 1e-12)
+    return error if math.isfinite(error) else math.inf  # a NaN agrees with nothing
 
 
 def numerical_gradient(
