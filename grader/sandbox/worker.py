@@ -111,8 +111,7 @@ class StudentCode:
     def _import_out_of_memory(self, filename: str, exc: BaseException) -> str:
         """What to do when a file's import ran out of memory: most often a large library (torch)
         imported by a file of an assignment that does not use it."""
-        ours = [f for f in traceback.extract_tb(exc.__traceback__)
-                if Path(f.filename).parent == self.submission]  # fmt: skip
+        ours = self._student_frames(exc)
         where = ""
         if ours:  # the innermost line of the submission: maybe in a file the import imported
             frame = ours[-1]
@@ -201,14 +200,18 @@ class StudentCode:
     def student_traceback(self, exc: BaseException) -> str:
         """The traceback lines that point into the submission, with paths made relative."""
         lines = []
-        for frame in traceback.extract_tb(exc.__traceback__):
-            path = Path(frame.filename)
-            if path.parent != self.submission:
-                continue
-            lines.append(f'  File "{path.name}", line {frame.lineno}, in {frame.name}')
+        for frame in self._student_frames(exc):
+            lines.append(
+                f'  File "{Path(frame.filename).name}", line {frame.lineno}, in {frame.name}'
+            )
             if frame.line:
                 lines.append(f"    {frame.line}")
         return "\n".join(lines)
+
+    def _student_frames(self, exc: BaseException) -> list[traceback.FrameSummary]:
+        """The frames of ``exc``'s traceback in the submission's files, outermost first."""
+        return [frame for frame in traceback.extract_tb(exc.__traceback__)
+                if Path(frame.filename).parent == self.submission]  # fmt: skip
 
 
 def _out_of_memory(exc: BaseException) -> bool:
