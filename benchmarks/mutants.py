@@ -65,11 +65,12 @@ def mutants(reference: Path, files: list[str]) -> Iterator[Mutant]:
     with tempfile.TemporaryDirectory() as work, use_db(Path(work) / "session.sqlite") as db:
         init(paths, db, {})
         items = [item.mutations[0] for item in db.pending_work_items]
+    sources = {path: path.read_text() for path in paths}
     for spec in sorted(items, key=lambda s: (str(s.module_path), s.start_pos)):
         if FAILS_AT_ONCE.match(spec.operator_name):
             continue
         path = Path(spec.module_path)
-        original = path.read_text()
+        original = sources[path]
         operator = get_operator(spec.operator_name)(**spec.operator_args)
         mutated = mutate_code(original, operator, spec.occurrence)
         if mutated is not None and mutated != original:
