@@ -4,7 +4,8 @@ directional ("fast"), side by side in one process, without grading.
 Run: .venv/bin/python benchmarks/gradcheck_conv.py [--runs N]
 
 Checks dx, dw and db of the reference solution's conv_forward_naive for the three cases of
-assignments/a1/tests/test_conv.py, with GradientChecker.check in both modes, and prints for
+assignments/a1/tests/test_conv.py, with GradientChecker.check in both modes (given f(x), as
+the test gives it the reference output it computed for dout's shape), and prints for
 each run the seconds the checker spent in numerical checks (its own clock: full mode once, fast
 mode the median of 9 repetitions, its times being milliseconds), the evaluations, and the
 full/fast ratio; then the medians over the runs. Quicker and steadier than
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import copy
 import importlib.util
+import inspect
 import statistics
 from pathlib import Path
 
@@ -30,6 +32,8 @@ except ImportError:  # a checker from before plain callables (for a before/after
     from grader.checks import Objective
 
     summed = Objective.of
+#: Whether the checker takes f(x) from the test (a before/after comparison: it did not before).
+TAKES_CENTER = "center" in inspect.signature(GradientChecker.check).parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 #: (x shape, w shape, stride, pad) of assignments/a1/tests/test_conv.py.
@@ -38,7 +42,8 @@ CASES = [((2, 3, 8, 8), (4, 3, 3, 3), 1, 1), ((3, 3, 9, 8), (4, 3, 3, 2), 2, 0),
 
 
 def conv_checks(layers, rng: np.random.Generator) -> list[tuple]:
-    """(name, analytic gradient, objective factory, point) for each gradient of each case."""
+    """(name, analytic gradient, forward, dout, point, f(point)) for each gradient of each
+    case; f(point) from the forward the test runs for the shape of dout, as in test_conv."""
     checks = []
     for x_shape, w_shape, stride, pad in CASES:
         args = [rng.standard_normal(x_shape), rng.standard_normal(w_shape)]
@@ -53,16 +58,18 @@ def conv_checks(layers, rng: np.random.Generator) -> list[tuple]:
                 varied = [*args[:position], point, *args[position + 1 :]]
                 return layers.conv_forward_naive(*varied, copy.deepcopy(param))[0]
 
-            checks.append((name, grads[position], forward, dout, args[position]))
+            center = float(np.sum(out * dout))
+            checks.append((name, grads[position], forward, dout, args[position], center))
     return checks
 
 
 def run(checks: list[tuple], mode: str, seed: int) -> tuple[float, int]:
     """Seconds inside the checker and evaluations, over all checks in one mode."""
     seconds, evaluations = 0.0, 0
-    for name, grad, forward, dout, point in checks:
+    for name, grad, forward, dout, point, center in checks:
         checker = GradientChecker(1e-6, np.random.default_rng(seed), mode, directions=2)
-        checker.check(name, grad, summed(forward, dout), point)
+        given = {"center": center} if TAKES_CENTER else {}
+        checker.check(name, grad, summed(forward, dout), point, **given)
         seconds, evaluations = seconds + checker.seconds, evaluations + checker.evaluations
     return seconds, evaluations
 

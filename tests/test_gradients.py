@@ -7,7 +7,12 @@ import pytest
 
 from grader.checks import CheckFailed, GradientChecker, NoReferenceAnswer, summed
 from grader.checks.diagnose import describe_gradient_error, describe_shape_error
-from grader.checks.gradients import Objective, directional_mismatch, elementwise_gradient
+from grader.checks.gradients import (
+    Objective,
+    directional_mismatch,
+    elementwise_gradient,
+    weighted_sum,
+)
 
 RNG = np.random.default_rng(0)
 A = RNG.standard_normal((4, 3))
@@ -87,6 +92,36 @@ def test_a_linear_function_costs_one_evaluation_per_later_direction():
     assert objective.evaluations == 2 + 1 + 1
     wrong = directional_mismatch(dout @ w.T * 1.01, summed(lambda v: v @ w, dout), x, rng)
     assert wrong > 1e-3
+
+
+def test_a_known_center_saves_the_first_directions_second_evaluation():
+    """With f(x) from the test (the reference output it computed for dout's shape), a linear
+    layer costs one evaluation a direction; the center is only a shortcut: a wrong one sends
+    every direction back to a central difference, with the same verdicts."""
+    rng = np.random.default_rng(9)
+    x, w = rng.standard_normal((6, 5)), rng.standard_normal((5, 3))
+    dout = rng.standard_normal((6, 3))
+    center = weighted_sum(x @ w, dout)
+    assert center == summed(lambda v: v @ w, dout)([x])[0]  # the same value, to the last bit
+    for given, evaluations in [(center, 2), (center + 1.0, 4), (np.nan, 4)]:
+        objective = Objective(summed(lambda v: v @ w, dout))
+        error = directional_mismatch(dout @ w.T, objective, x, np.random.default_rng(5),
+                                     center=given)  # fmt: skip
+        assert error < 1e-6
+        assert objective.evaluations == evaluations
+        wrong = directional_mismatch(dout @ w.T * 1.01, summed(lambda v: v @ w, dout), x,
+                                     np.random.default_rng(5), center=given)  # fmt: skip
+        assert wrong > 1e-3
+
+
+def test_a_known_center_still_takes_central_differences_where_a_layer_curves(case):
+    """tanh is not linear: the one-sided difference misses by more than a tenth of the
+    tolerance, so each direction takes its central difference too."""
+    x, dout, grad = case
+    objective = Objective(summed(smooth, dout))
+    center = weighted_sum(smooth(x), dout)
+    assert directional_mismatch(grad, objective, x, np.random.default_rng(2), center=center) < 1e-8
+    assert objective.evaluations == 4
 
 
 @pytest.mark.parametrize("mode", ["fast", "full"])

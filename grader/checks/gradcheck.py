@@ -3,8 +3,8 @@ when a gradient is wrong.
 
 Modes (the manifest's ``gradient_check.mode``):
 - ``fast``: a few random directional derivatives per gradient (two evaluations for the first,
-  usually one for each other: grader.checks.gradients), so the cost does not grow with the
-  number of elements;
+  one when the test gives f(x), usually one for each other: grader.checks.gradients), so the
+  cost does not grow with the number of elements;
 - ``full``: the classic per-element central differences (two evaluations per element).
 
 When a check fails, the message says which gradient, how it is wrong (a known pattern or where
@@ -56,9 +56,11 @@ class GradientChecker:
         students_forward: tuple[str, Batched] | None = None,
         batch_size: int | None = None,
         one_example: Callable[[int], np.ndarray] | None = None,
+        center: float | None = None,
     ) -> None:
         """``analytic`` must be the gradient of ``objective`` (values at a list of points) at
-        ``x``.
+        ``x``; ``center``, when the caller has it, is the objective's value at ``x`` (it saves
+        the fast mode one evaluation).
 
         ``expected`` computes the right gradient exactly (a reference backward) for the failure
         message; ``students_forward`` names the student's forward and gives the same objective
@@ -73,7 +75,7 @@ class GradientChecker:
         counted = Objective(objective)
         started = time.perf_counter()
         try:
-            error = self._error(found, counted, x)
+            error = self._error(found, counted, x, center)
         finally:
             self.evaluations += counted.evaluations
             self.seconds += time.perf_counter() - started
@@ -90,10 +92,12 @@ class GradientChecker:
             message = f"{message} {self._consistency(found, *students_forward, x)}".rstrip()
         raise CheckFailed(message)
 
-    def _error(self, found: np.ndarray, objective: Objective, x: np.ndarray) -> float:
+    def _error(
+        self, found: np.ndarray, objective: Objective, x: np.ndarray, center: float | None
+    ) -> float:
         if self.mode == "fast":
             return directional_mismatch(
-                found, objective, x, self.rng, self.directions, self.h, self.tolerance
+                found, objective, x, self.rng, self.directions, self.h, self.tolerance, center
             )
         numeric = elementwise_gradient(objective, x, self.h)
         scale = max(float(np.linalg.norm(found) + np.linalg.norm(numeric)), 1e-12)

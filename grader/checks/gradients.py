@@ -8,9 +8,9 @@ function of one point). Two ways to use it:
 - :func:`elementwise_gradient`: the classic per-element gradient, two evaluations per element
   (or per sampled element);
 - :func:`directional_mismatch`: compare ``<analytic, v>`` with ``(f(x + hv) - f(x - hv)) / 2h``
-  for a few random directions ``v``: two evaluations for the first direction and usually one
-  for each other, whatever the size of ``x`` (the idea of torch.autograd.gradcheck's fast
-  mode).
+  for a few random directions ``v``: two evaluations for the first direction (one when the
+  caller knows f(x)) and usually one for each other, whatever the size of ``x`` (the idea of
+  torch.autograd.gradcheck's fast mode).
 """
 
 from __future__ import annotations
@@ -42,16 +42,19 @@ class Objective:
         return values
 
 
+def weighted_sum(out: object, dout: np.ndarray | None = None) -> float:
+    """``sum(out * dout)`` in float64 (``out`` itself when it is a scalar): the value
+    :func:`summed` gives a point whose forward returned ``out``, to the last bit."""
+    value = np.asarray(out, dtype=np.float64)
+    return float(value) if dout is None else float(np.sum(value * np.asarray(dout, np.float64)))
+
+
 def summed(f: Callable[[np.ndarray], object], dout: np.ndarray | None = None) -> Batched:
     """``sum(f(x) * dout)`` (or ``f(x)`` itself when it is a scalar), one call of ``f`` a point."""
     weights = None if dout is None else np.asarray(dout, dtype=np.float64)
 
     def evaluate(points: Points) -> list[float]:
-        values = []
-        for point in points:
-            out = np.asarray(f(point), dtype=np.float64)
-            values.append(float(out) if weights is None else float(np.sum(out * weights)))
-        return values
+        return [weighted_sum(f(point), weights) for point in points]
 
     return evaluate
 
@@ -87,12 +90,15 @@ def directional_mismatch(
     directions: int = 2,
     h: float = 1e-6,
     tolerance: float = 1e-6,
+    center: float | None = None,
 ) -> float:
     """The worst relative disagreement between ``<analytic, v>`` and the numerical derivative
     of the objective along ``v``, over ``directions`` random Gaussian directions.
 
-    The first direction takes a central difference (two evaluations), which also gives f(x) to
-    second order. Each later direction first takes one evaluation, ``(f(x + hv) - f(x)) / h``:
+    ``center`` is f(x) when the caller has it (a test that ran the forward at x anyway).
+    Without it, the first direction takes a central difference (two evaluations), which also
+    gives f(x) to second order. Each later direction, and with ``center`` the first too, first
+    takes one evaluation, ``(f(x + hv) - f(x)) / h``:
     exact for a function linear along v (an affine or convolutional layer, a ReLU away from
     0), it is kept when it agrees within a tenth of ``tolerance``; otherwise the central
     difference decides, as for the first. A direction whose error exceeds ``tolerance`` and
@@ -105,7 +111,6 @@ def directional_mismatch(
     # share of a fast check when the objective is a small layer (a third for a1's conv).
     length = float(np.sqrt(np.vdot(analytic, analytic)))
     worst, kept, attempts = 0.0, 0, 0
-    center: float | None = None  # f(x), from a kept central difference
     while kept < directions and attempts < 4 * directions:
         attempts += 1
         v = rng.standard_normal(x.shape)

@@ -53,4 +53,4 @@ def test_conv_backward(student, reference, rng, gradcheck, grad, x_shape, w_shap
     param = {"stride": stride, "pad": pad}
     out, _ = reference.layers.conv_forward_naive(*inputs.values(), dict(param))
     dout = rng.standard_normal(out.shape)
-    gradcheck.backward("layers.conv_backward_naive", inputs, param, grad=grad, dout=dout)
+    gradcheck.backward("layers.conv_backward_naive", inputs, param, grad=grad, dout=dout, out=out)

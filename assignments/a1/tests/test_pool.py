@@ -52,4 +52,6 @@ def test_pool_backward(student, reference, rng, gradcheck, kind, x_shape, ph, pw
     param = {"pool_height": ph, "pool_width": pw, "stride": stride}
     out, _ = getattr(reference.layers, f"{kind}_pool_forward_naive")(x, dict(param))
     dout = rng.standard_normal(out.shape)
-    gradcheck.backward(f"layers.{kind}_pool_backward_naive", {"x": x}, param, grad="dx", dout=dout)
+    gradcheck.backward(
+        f"layers.{kind}_pool_backward_naive", {"x": x}, param, grad="dx", dout=dout, out=out
+    )
