@@ -30,6 +30,7 @@ from fixtures.a1_variants import BUGGY, CORRECT, SOLUTION, Variant  # noqa: E402
 
 from grader import assignment  # noqa: E402
 from grader.grading import grade  # noqa: E402
+from grader.reporting.results import Entry  # noqa: E402
 
 FAMILIES = {
     "conv": {"conv_backward_naive"},
@@ -44,17 +45,17 @@ def family(test_name: str) -> str:
     return next((name for name, groups in FAMILIES.items() if group in groups), "other")
 
 
-def grade_both(submission: Path, manifest) -> dict[str, list[dict]]:
+def grade_both(submission: Path, manifest) -> dict[str, list[Entry]]:
     return {
-        mode: grade(submission, dataclasses.replace(manifest, gradient_mode=mode)).results["tests"]
+        mode: grade(submission, dataclasses.replace(manifest, gradient_mode=mode)).results.entries
         for mode in ("full", "fast")
     }
 
 
-def lost_groups(tests: list[dict], reference: dict[str, float]) -> set[str]:
+def lost_groups(tests: list[Entry], reference: dict[str, float]) -> set[str]:
     scores: dict[str, float] = defaultdict(float)
     for test in tests:
-        scores[test["name"].split(":", 1)[0]] += test["score"]
+        scores[test.name.split(":", 1)[0]] += test.score
     return {group for group, score in scores.items() if score < reference[group] - 1e-9}
 
 
@@ -78,25 +79,26 @@ def main() -> None:
             runs = grade_both(submission, manifest)
         for mode, tests in runs.items():
             for test in tests:
-                extra = test["extra_data"]
+                extra = test.extra
                 if "gradient_evaluations" not in extra:
                     continue
-                fam = family(test["name"])
+                fam = family(test.name)
                 seconds[fam][f"{mode} check"] += extra["gradient_seconds"]
-                seconds[fam][f"{mode} test"] += extra["duration"]
+                seconds[fam][f"{mode} test"] += test.duration
                 evaluations[fam][mode].append(extra["gradient_evaluations"])
-        verdicts = {mode: {t["extra_data"]["nodeid"]: t["status"] for t in tests
-                           if "gradient_evaluations" in t["extra_data"]}
+        verdicts = {mode: {t.nodeid: t.status for t in tests
+                           if "gradient_evaluations" in t.extra}
                     for mode, tests in runs.items()}  # fmt: skip
         if verdicts["full"] != verdicts["fast"]:
             disagreements.append(variant.name if variant else kind)
         if variant is None:
             for test in runs["fast"]:
-                group = test["name"].split(":", 1)[0]
-                reference_scores[group] = reference_scores.get(group, 0.0) + test["score"]
+                group = test.name.split(":", 1)[0]
+                reference_scores[group] = reference_scores.get(group, 0.0) + test.score
             continue
-        for mode, tests in runs.items():
-            if lost_groups(tests, reference_scores) != set(variant.affects):
+        dependents = {k for k, t in manifest.tests.items() if set(t.depends_on) & variant.affects}
+        for mode, tests in runs.items():  # a function's bug also fails the tests that need it
+            if lost_groups(tests, reference_scores) != set(variant.affects) | dependents:
                 wrong_verdicts.append(f"{variant.name} ({mode})")
 
     print(f"fixtures: {len(variants)} (reference, {sum(k == 'buggy' for k, _ in variants)} "
