@@ -144,9 +144,13 @@ def main(argv: list[str]) -> None:
         _start_init()
     import numpy  # noqa: F401 - the point of the fork server: imported once, before any fork
 
-    import grader.sandbox.worker  # noqa: F401
+    import grader.sandbox.worker  # also names the package (below)
 
-    config["imports"] = [p for p in sys.path if os.path.isdir(p)]
+    # sys.path, and the grader's own package: an editable install finds it through a finder of
+    # its own, and the worker imports some of it late (the notebook loader), after its private
+    # /tmp would have hidden a checkout there.
+    package = os.path.dirname(os.path.dirname(grader.sandbox.worker.__file__))
+    config["imports"] = [*(p for p in sys.path if os.path.isdir(p)), package]
     closed = {isolation.closed_ancestor(p) for p in config["imports"]} - {None}
     config["closed"] = sorted(closed) if config["uid"] is not None else []
     serve(control, config)

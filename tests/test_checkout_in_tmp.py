@@ -1,0 +1,63 @@
+"""The grader installed from a checkout under /tmp, as a TA who clones there installs it (the
+README's ``pip install -e``): every worker has a private /tmp, which must not hide the grader's
+own package from it. An editable install finds that package through a finder of its own, not
+through sys.path, and the worker imports part of it late (the notebook loader)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import site
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+from test_workflows import SOLUTION_CODE, write_notebook
+
+#: What an installed checkout needs to grade a1: the package, its metadata, a1 and its reference.
+CHECKOUT = ("grader", "assignments", "solutions", "pyproject.toml", "README.md")
+
+
+def editable_install(checkout: Path, venv: Path) -> Path:
+    """A virtual environment with ``checkout`` installed editable, which finds its dependencies
+    in this test run's site-packages (no download); returns its Python."""
+    subprocess.run([sys._base_executable, "-m", "venv", "--without-pip", venv], check=True)
+    python = venv / "bin" / "python"
+    (purelib,) = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True, capture_output=True, text=True,
+    ).stdout.split()  # fmt: skip
+    (Path(purelib) / "dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    subprocess.run(
+        [python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index",
+         "-e", checkout],
+        check=True, capture_output=True, cwd=venv,
+    )  # fmt: skip
+    return python
+
+
+def test_a_checkout_under_tmp_grades_a_notebook(tmp_path: Path, readable: None) -> None:
+    assert str(tmp_path).startswith("/tmp/"), "this test is about a checkout under /tmp"
+    checkout = tmp_path / "checkout"
+    for name in CHECKOUT:
+        source, target = ROOT / name, checkout / name
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, target)
+    python = editable_install(checkout, tmp_path / "venv")
+    found = subprocess.run([python, "-c", "import grader; print(grader.__file__)"],
+                           check=True, capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    assert found.stdout.strip() == str(checkout / "grader" / "__init__.py")
+    submission = write_notebook(tmp_path / "a1.ipynb", SOLUTION_CODE)
+    results = tmp_path / "out" / "results.json"
+    results.parent.mkdir(mode=0o700)
+    done = subprocess.run(
+        [python, "-m", "grader.cli", "grade", submission, "-a", "a1", "-o", results],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    document = json.loads(results.read_text())
+    lost = [(t["name"], t["output"]) for t in document["tests"] if t["score"] < t["max_score"]]
+    assert not lost, lost[:3]
