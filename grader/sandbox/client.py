@@ -108,6 +108,11 @@ class WorkerProcess:
         self._to_worker = self._from_worker = -1
         self._printed = ""
         self._student_ran = False
+        #: Modules the current worker has imported (each is imported as a step of its own).
+        self._imported: set[str] = set()
+        #: Modules whose import ran out of time, with the time it had: a later call with no
+        #: more time fails at once (a fresh worker would run the same import again).
+        self._slow_imports: dict[str, float] = {}
 
     @property
     def alive(self) -> bool:
@@ -137,6 +142,7 @@ class WorkerProcess:
             for fd in (theirs_read, theirs_write, output_write):
                 os.close(fd)
         self._output = OutputCapture(output_read)
+        self._imported = set()
         os.set_blocking(ours_write, False)  # requests are sent by a deadline (channel.send)
         self._to_worker, self._from_worker = ours_write, ours_read
         startup = TimeLimit(deadline - time.monotonic(), "the time limit to start")
@@ -278,12 +284,30 @@ class WorkerProcess:
         return text
 
     def _request(self, request: dict[str, Any], limit: TimeLimit | None) -> dict[str, Any]:
-        """Send a request (starting the worker if needed); a failure reply raises."""
+        """Send a request (starting the worker if needed); a failure reply raises. A module
+        the worker has not imported yet is imported first, as a step of its own within the
+        same time limit, so that a time-out or a crash there is said to be the import's."""
         limit = limit or TimeLimit(self.limits.call_timeout)
+        module = request.get("module")
+        if module in self._slow_imports and limit.seconds <= self._slow_imports[module]:
+            raise StudentTimeout(_slow_import(module, self._slow_imports[module], limit, True))
         if not self.alive:
             self.start()
         self._student_ran = True
-        reply = self._exchange(request, limit, request["function"])
+        deadline = time.monotonic() + max(limit.seconds, 0.0)
+        if module is not None and module not in self._imported:
+            importing = {"op": "import", "module": module, "function": f"the import of {module}.py"}
+            try:
+                self._reply(importing, limit, deadline)
+            except StudentTimeout:
+                self._slow_imports[module] = limit.seconds
+                raise StudentTimeout(_slow_import(module, limit.seconds, limit, False)) from None
+            self._imported.add(module)
+        return self._reply(request, limit, deadline)
+
+    def _reply(self, request: dict[str, Any], limit: TimeLimit, deadline: float) -> dict[str, Any]:
+        """The worker's reply to ``request`` by ``deadline``; a failure reply raises."""
+        reply = self._exchange(request, limit, request["function"], deadline)
         if not _well_formed(reply, request):
             self.stop()  # student code wrote to the worker's pipe itself
             raise BadValue(f"{request['function']} sent back a malformed reply")
@@ -405,6 +429,17 @@ class WorkerProcess:
         self.stop()
         self._kill_workers(time.monotonic() + KILL_TIMEOUT)
         self._stop_zygote()
+
+
+def _slow_import(module: str, seconds: float, limit: TimeLimit, earlier: bool) -> str:
+    """Why a call failed because importing its file took longer than the call may."""
+    filename = f"{module}.py"
+    when = " in an earlier test, so this one was not run" if earlier else ""
+    return (f"importing {filename} did not finish within {max(seconds, 0):.3g} s "
+            f"({limit.reason}){when}: the code at the top level of {filename} runs when the "
+            f"grader imports it; put scripts, demos and training loops under "
+            f"'if __name__ == \"__main__\":', or look for an infinite loop or very slow code "
+            "there")  # fmt: skip
 
 
 def _well_formed(reply: dict[str, Any], request: dict[str, Any]) -> bool:

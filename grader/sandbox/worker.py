@@ -150,6 +150,11 @@ class StudentCode:
                 "exception", f"{name} raised {_describe(exc)}", self.student_traceback(exc)
             ) from None
 
+    def load(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Import a module before its first call (the grader's step of its own)."""
+        self.module(request["module"])
+        return {"ok": True}
+
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
         function = self.function(request["module"], request["function"])
         args, kwargs = self.resolve(request["args"]), self.resolve(request["kwargs"])
@@ -258,7 +263,7 @@ def serve(
     ready, and which folders of the grader's Python its user cannot read (if any)."""
     ready = {"ok": True, "ready": True, "unreadable": list(unreadable or [])}
     channel.send(write_fd, codec.encode(ready))
-    handlers = {"objective": worker.objective, **handles.requests(worker)}
+    handlers = {"objective": worker.objective, "import": worker.load, **handles.requests(worker)}
     while True:
         try:
             request = codec.decode(channel.recv(read_fd))
