@@ -303,7 +303,10 @@ def test_nothing_outlives_a_grader_that_is_killed(workspace):
         "print('started', flush=True)\n"
         "time.sleep(60)\n"
     )
-    grader = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    # Its scratch folder, which nothing removes after a kill, is made in the workspace (removed).
+    env = {**os.environ, "TMPDIR": str(workspace)}
+    grader = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                              env=env)  # fmt: skip
     assert grader.stdout.readline().strip() == "started"
     assert iso.processes_sleeping(str(submission)) != []  # the fork server, named by its folder
     grader.kill()

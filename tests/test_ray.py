@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -122,8 +124,12 @@ def test_the_driver_dies_and_the_same_command_resumes(ray_cluster, tmp_path):
     out = tmp_path / "out"
     command = [sys.executable, "-m", "grader.cli", "batch", str(source), "-a", str(course),
                "-o", str(out), "--workers", "2", "--cluster", "local"]  # fmt: skip
+    # The killed driver's own temporary folder outlives it: made in one this test removes.
+    temp = Path(tempfile.mkdtemp(prefix="driver-", dir="/tmp"))
+    temp.chmod(0o1777)  # as /tmp: the graders' student users pass through it
+    env = {**os.environ, "TMPDIR": str(temp)}
     driver = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
     )
     deadline = time.monotonic() + 180
     while not list(out.glob("*/results.json")):
@@ -140,6 +146,7 @@ def test_the_driver_dies_and_the_same_command_resumes(ray_cluster, tmp_path):
         for process in family:  # what the killed driver's private Ray left, if anything
             if process.is_running():
                 process.kill()
+        shutil.rmtree(temp, ignore_errors=True)  # a reaper may be removing its part
     assert again.returncode == 0, again.stdout + again.stderr
     assert (
         f"Graded {len(answers) - len(before)} submissions now, kept {len(before)}" in again.stdout
