@@ -104,7 +104,7 @@ class StudentCode:
                 raise Failure("file", self._import_out_of_memory(filename, exc)) from None
             raise Failure(
                 "file",
-                f"importing {filename} failed: {_describe(exc)}",
+                f"importing {filename} failed: {_describe(exc)}{_import_hint(exc, self.allowed)}",
                 self.student_traceback(exc),
             ) from None
 
@@ -239,6 +239,27 @@ def _source(frame: traceback.FrameSummary) -> str:
     except Exception:  # memory may still be short (MemoryError), the file unreadable
         return ""
     return f" ({line.strip()})" if line.strip() else ""
+
+
+def _import_hint(exc: BaseException, modules: set[str]) -> str:
+    """What to change when an import fails for how the grader imports a submission: each file
+    a module of its own, outside any package (CS231n's code imports ``from .layers`` and
+    ``from cs231n.layers``), with the assignment's libraries only."""
+    try:
+        if not isinstance(exc, ImportError):
+            return ""
+        if "relative import" in str.__str__(str(exc)):
+            return ("; the grader imports each file of the submission as a module of its own, "
+                    "not as part of a package: import it by its name ('from layers import "
+                    "...'), not relatively ('from .layers import ...')")  # fmt: skip
+        missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
+        if type(missing) is not str or missing.split(".")[0] in modules:
+            return ""
+        return (f"; the grader runs the submission's own files with the libraries the "
+                f"assignment names only: unless it names {missing}, remove that import, or "
+                "copy what you use of it into the file")  # fmt: skip
+    except Exception:  # a student's exception whose text or name misbehaves
+        return ""
 
 
 def _describe(exc: BaseException) -> str:
