@@ -1,7 +1,9 @@
 """The grader installed from a checkout under /tmp, as a TA who clones there installs it (the
 README's ``pip install -e``): every worker has a private /tmp, which must not hide the grader's
 own package from it. An editable install finds that package through a finder of its own, not
-through sys.path, and the worker imports part of it late (the notebook loader)."""
+through sys.path, and the worker imports part of it late (the notebook loader). Where workers
+get no mount namespace (a plain user without user namespaces), /tmp is not replaced and this
+passes either way."""
 
 from __future__ import annotations
 
@@ -10,13 +12,20 @@ import shutil
 import site
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import tomllib
+import pytest
 from conftest import ROOT
 from packaging.requirements import Requirement
 from test_workflows import SOLUTION_CODE, write_notebook
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest's own dependency
+    import tomli as tomllib
 
 #: What an installed checkout needs to grade a1: the package, its metadata, a1 and its reference.
 CHECKOUT = ("grader", "assignments", "solutions", "pyproject.toml", "README.md")
@@ -52,25 +61,33 @@ def editable_install(checkout: Path, venv: Path) -> Path:
     return python
 
 
-def test_a_checkout_under_tmp_grades_a_notebook(tmp_path: Path, readable: None) -> None:
-    assert str(tmp_path).startswith("/tmp/"), "this test is about a checkout under /tmp"
-    checkout = tmp_path / "checkout"
+@pytest.fixture
+def under_tmp() -> Iterator[Path]:
+    """A folder in /tmp itself (pytest's own may be elsewhere), open to student code's user."""
+    folder = Path(tempfile.mkdtemp(prefix="checkout-", dir="/tmp"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+def test_a_checkout_under_tmp_grades_a_notebook(under_tmp: Path) -> None:
+    checkout = under_tmp / "checkout"
     for name in CHECKOUT:
         source, target = ROOT / name, checkout / name
         if source.is_dir():
             shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(source, target)
-    python = editable_install(checkout, tmp_path / "venv")
+    python = editable_install(checkout, under_tmp / "venv")
     found = subprocess.run([python, "-c", "import grader; print(grader.__file__)"],
-                           check=True, capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+                           check=True, capture_output=True, text=True, cwd=under_tmp)  # fmt: skip
     assert found.stdout.strip() == str(checkout / "grader" / "__init__.py")
-    submission = write_notebook(tmp_path / "a1.ipynb", SOLUTION_CODE)
-    results = tmp_path / "out" / "results.json"
+    submission = write_notebook(under_tmp / "a1.ipynb", SOLUTION_CODE)
+    results = under_tmp / "out" / "results.json"
     results.parent.mkdir(mode=0o700)
     done = subprocess.run(
         [python, "-m", "grader.cli", "grade", submission, "-a", "a1", "-o", results],
-        capture_output=True, text=True, cwd=tmp_path,
+        capture_output=True, text=True, cwd=under_tmp,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     document = json.loads(results.read_text())

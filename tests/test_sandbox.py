@@ -517,3 +517,74 @@ def test_printed_output_is_captured_per_test_and_bounded(tmp_path):
         assert sandbox.printed() == ""
     finally:
         sandbox.close()
+
+
+@pytest.fixture
+def quick(tmp_path: Path):
+    """A sandbox whose calls may take 1 s, over a submission with the file ``extra.py``."""
+    sandbox = Sandbox(tmp_path, ["extra"], Limits(call_timeout=1, memory_mb=512))
+    yield Student(sandbox)
+    sandbox.close()
+
+
+def test_a_loop_at_import_is_the_imports_and_fails_later_calls_at_once(quick, tmp_path):
+    """A script left at a file's top level: each call would import it again and time out."""
+    (tmp_path / "extra.py").write_text(
+        "import time\n_end = time.time() + 20\nwhile time.time() < _end:\n    time.sleep(0.05)\n"
+        "\ndef f():\n    return 1\n"
+    )
+    for _ in range(2):  # one slow import is not enough to give up on the file
+        with pytest.raises(StudentTimeout) as info:
+            quick.extra.f()
+        assert str(info.value).startswith(
+            "importing extra.py did not finish within 1 s (the time limit for one call): the code "
+            "at the top level of extra.py (and of the files it imports) runs when the grader "
+            "imports it; put scripts, demos and training loops under 'if __name__ == "
+        ), str(info.value)
+        quick._sandbox.begin_test()
+    started = time.monotonic()
+    with pytest.raises(
+        StudentTimeout, match=r"within 1 s .* in earlier tests, so this one was not"
+    ):
+        quick.extra.f()
+    assert time.monotonic() - started < 0.5
+
+
+def test_one_slow_import_costs_only_its_own_call(quick, tmp_path):
+    """An import slow once (a cold disk cache, a loaded machine) and quick after."""
+    (tmp_path / "extra.py").write_text(
+        "import pathlib, time\nmarker = pathlib.Path.home() / 'imported-once'\n"
+        "if not marker.exists():\n    marker.touch()\n    time.sleep(1.5)\n"
+        "\ndef f():\n    return 1\n"
+    )
+    with pytest.raises(StudentTimeout, match=r"importing extra\.py did not finish within 1 s"):
+        quick.extra.f()
+    for _ in range(2):
+        quick._sandbox.begin_test()
+        assert quick.extra.f() == 1
+
+
+def test_a_call_that_times_out_after_a_slow_import_says_what_the_import_took(quick, tmp_path):
+    (tmp_path / "extra.py").write_text(
+        "import time\ntime.sleep(0.7)\n\ndef f():\n    end = time.time() + 20\n"
+        "    while time.time() < end:\n        pass\n"
+    )
+    with pytest.raises(StudentTimeout) as info:
+        quick.extra.f()
+    assert "f did not finish within 1 s" in str(info.value)
+    assert "; importing extra.py took 0.7" in str(info.value)
+    assert "the code at the top level of extra.py" in str(info.value)
+
+
+def test_an_import_cut_short_by_the_runs_end_is_not_blamed_on_the_files_top_level(tmp_path):
+    (tmp_path / "extra.py").write_text("import time\ntime.sleep(0.8)\n\ndef f():\n    return 1\n")
+    limits = Limits(call_timeout=10, memory_mb=512)
+    sandbox = Sandbox(tmp_path, ["extra"], limits, run_deadline=time.monotonic() + 0.5)
+    try:
+        with pytest.raises(StudentTimeout) as info:
+            Student(sandbox).extra.f()
+    finally:
+        sandbox.close()
+    assert str(info.value).startswith("the import of extra.py did not finish within"), info.value
+    assert "(the time left for the whole grading run)" in str(info.value)
+    assert "top level" not in str(info.value)

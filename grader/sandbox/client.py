@@ -28,6 +28,12 @@ from grader.sandbox.user import SandboxUser, SandboxUserError, kill_until_gone
 STARTUP_TIMEOUT = 60.0
 #: Seconds to kill student processes and collect the worker's exit status after a call.
 KILL_TIMEOUT = 5.0
+#: Time-outs of a file's import, each under a whole call's limit, after which later calls into
+#: it fail at once (once would let a single slow import, from a cold disk cache or a loaded
+#: machine, cost every later test of the file).
+SLOW_IMPORT_TIMEOUTS = 2
+#: A call that times out after an import that took this share of its limit says so.
+SLOW_IMPORT_SHARE = 0.5
 
 _SAFE_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -110,9 +116,9 @@ class WorkerProcess:
         self._student_ran = False
         #: Modules the current worker has imported (each is imported as a step of its own).
         self._imported: set[str] = set()
-        #: Modules whose import ran out of time, with the time it had: a later call with no
-        #: more time fails at once (a fresh worker would run the same import again).
-        self._slow_imports: dict[str, float] = {}
+        #: The limits under which each module's import ran out of time (a whole call's limit
+        #: or more), until one finishes: see _refuse_slow_import.
+        self._import_timeouts: dict[str, list[TimeLimit]] = {}
 
     @property
     def alive(self) -> bool:
@@ -289,21 +295,45 @@ class WorkerProcess:
         same time limit, so that a time-out or a crash there is said to be the import's."""
         limit = limit or TimeLimit(self.limits.call_timeout)
         module = request.get("module")
-        if module in self._slow_imports and limit.seconds <= self._slow_imports[module]:
-            raise StudentTimeout(_slow_import(module, self._slow_imports[module], limit, True))
+        importing = module is not None and not (self.alive and module in self._imported)
+        if importing:
+            self._refuse_slow_import(module, limit)
         if not self.alive:
             self.start()
         self._student_ran = True
         deadline = time.monotonic() + max(limit.seconds, 0.0)
-        if module is not None and module not in self._imported:
-            importing = {"op": "import", "module": module, "function": f"the import of {module}.py"}
-            try:
-                self._reply(importing, limit, deadline)
-            except StudentTimeout:
-                self._slow_imports[module] = limit.seconds
-                raise StudentTimeout(_slow_import(module, limit.seconds, limit, False)) from None
-            self._imported.add(module)
-        return self._reply(request, limit, deadline)
+        took = self._import(module, limit, deadline) if importing else 0.0
+        try:
+            return self._reply(request, limit, deadline)
+        except StudentTimeout as exc:
+            if took < SLOW_IMPORT_SHARE * limit.seconds:
+                raise
+            raise StudentTimeout(f"{exc}; importing {module}.py took {took:.3g} s of them: "
+                                 f"{_top_level_advice(module)}") from None  # fmt: skip
+
+    def _refuse_slow_import(self, module: str, limit: TimeLimit) -> None:
+        """Fail at once a call whose file's import ran out of time, under a whole call's limit
+        at least as long as this one's, SLOW_IMPORT_TIMEOUTS times: every fresh worker would
+        run that import again, and each test of the file would wait for its time-out."""
+        timeouts = [t for t in self._import_timeouts.get(module, []) if t.seconds >= limit.seconds]
+        if len(timeouts) >= SLOW_IMPORT_TIMEOUTS:
+            longest = max(timeouts, key=lambda t: t.seconds)
+            raise StudentTimeout(_slow_import(module, longest, earlier=True))
+
+    def _import(self, module: str, limit: TimeLimit, deadline: float) -> float:
+        """Import ``module`` in the worker by ``deadline``; returns the seconds it took."""
+        started = time.monotonic()
+        request = {"op": "import", "module": module, "function": f"the import of {module}.py"}
+        try:
+            self._reply(request, limit, deadline)
+        except StudentTimeout:
+            if limit.seconds < self.limits.call_timeout:  # cut short: the test's or run's end
+                raise
+            self._import_timeouts.setdefault(module, []).append(limit)
+            raise StudentTimeout(_slow_import(module, limit)) from None
+        self._imported.add(module)
+        self._import_timeouts.pop(module, None)  # it can finish: a slow one was chance
+        return time.monotonic() - started
 
     def _reply(self, request: dict[str, Any], limit: TimeLimit, deadline: float) -> dict[str, Any]:
         """The worker's reply to ``request`` by ``deadline``; a failure reply raises."""
@@ -431,15 +461,20 @@ class WorkerProcess:
         self._stop_zygote()
 
 
-def _slow_import(module: str, seconds: float, limit: TimeLimit, earlier: bool) -> str:
-    """Why a call failed because importing its file took longer than the call may."""
-    filename = f"{module}.py"
-    when = " in an earlier test, so this one was not run" if earlier else ""
-    return (f"importing {filename} did not finish within {max(seconds, 0):.3g} s "
-            f"({limit.reason}){when}: the code at the top level of {filename} runs when the "
-            f"grader imports it; put scripts, demos and training loops under "
-            f"'if __name__ == \"__main__\":', or look for an infinite loop or very slow code "
-            "there")  # fmt: skip
+def _slow_import(module: str, limit: TimeLimit, earlier: bool = False) -> str:
+    """Why a call failed: importing its file took longer than ``limit`` (in this test, or in
+    ``earlier`` ones)."""
+    when = " in earlier tests, so this one was not run" if earlier else ""
+    return (f"importing {module}.py did not finish within {limit.seconds:.3g} s "
+            f"({limit.reason}){when}: {_top_level_advice(module)}")  # fmt: skip
+
+
+def _top_level_advice(module: str) -> str:
+    """What to do about a slow import: most often a script left at a file's top level."""
+    return (f"the code at the top level of {module}.py (and of the files it imports) runs when "
+            "the grader imports it; put scripts, demos and training loops under "
+            "'if __name__ == \"__main__\":', or look there for an infinite loop or very slow "
+            "code")  # fmt: skip
 
 
 def _well_formed(reply: dict[str, Any], request: dict[str, Any]) -> bool:
