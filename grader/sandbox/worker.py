@@ -244,8 +244,13 @@ def _source(frame: traceback.FrameSummary) -> str:
 def _import_hint(exc: BaseException, modules: set[str]) -> str:
     """What to change when an import fails for how the grader imports a submission: each file
     a module of its own, outside any package (CS231n's code imports ``from .layers`` and
-    ``from cs231n.layers``), with the assignment's libraries only."""
+    ``from cs231n.layers``), with the assignment's libraries only, and plain Python (a notebook
+    saved as a script calls ``get_ipython()`` for each of its magics)."""
     try:
+        if isinstance(exc, NameError) and exc.name == "get_ipython":
+            return ("; this file looks like a notebook saved as a script, whose IPython magics "
+                    "(%matplotlib, %load_ext) became get_ipython() calls that only run in "
+                    "Jupyter: delete those lines")  # fmt: skip
         if not isinstance(exc, ImportError):
             return ""
         if "relative import" in str.__str__(str(exc)):
