@@ -8,6 +8,7 @@ import argparse
 import functools
 import json
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -258,16 +259,37 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser().parse_args(argv)
     console = Console()
+    terminated: list[int] = []
+    previous = _unwind_on_sigterm(terminated)
     try:
         return args.run(args, console)
     except KeyboardInterrupt:
-        print("grader: interrupted", file=sys.stderr)
-        return 130
+        print("grader: stopped by SIGTERM" if terminated else "grader: interrupted",
+              file=sys.stderr)  # fmt: skip
+        return 143 if terminated else 130
     except Exception as exc:
         if not isinstance(exc, _misuse()):
             raise
         print(f"grader: error: {exc}", file=sys.stderr)  # misuse: one line
         return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _unwind_on_sigterm(terminated: list[int]) -> Any:
+    """SIGTERM (a TA's ``timeout``, a job scheduler) stops the grader as Ctrl-C does: its
+    workers are killed, its temporary folders removed, and no results file is written for a
+    grading that did not finish. Returns the handler it replaced (None off the main thread,
+    where no handler can be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: Any) -> None:
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 def run() -> NoReturn:

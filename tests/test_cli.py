@@ -1,7 +1,10 @@
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import ROOT, SOLUTION
@@ -104,3 +107,43 @@ def test_the_grader_imports_numpy_with_one_blas_thread_unless_told(given, expect
     done = subprocess.run([sys.executable, "-c", BLAS_PROBE], env=env, cwd=ROOT,
                           capture_output=True, text=True, check=True)  # fmt: skip
     assert done.stdout.strip().splitlines()[-1] == expected
+
+
+@pytest.mark.parametrize(
+    "stop, status, says",
+    [
+        (signal.SIGINT, 130, "grader: interrupted"),
+        (signal.SIGTERM, 143, "grader: stopped by SIGTERM"),
+    ],
+)
+def test_a_stopped_grade_writes_no_results_and_leaves_nothing(tmp_path, stop, status, says):
+    """Ctrl-C, or a TA's ``timeout`` (SIGTERM), in the middle of a grade: pytest took Ctrl-C
+    for "end the session" and the grader wrote a grade of 0 / 0 over the results, exiting 0;
+    SIGTERM left the grading's temporary folders behind."""
+    submission = tmp_path / "submission"
+    shutil.copytree(SOLUTION, submission)
+    with (submission / "layers.py").open("a") as handle:
+        handle.write("\nimport time\ntime.sleep(30)\n")  # the first test waits on its import
+    for path in (tmp_path, submission, *submission.iterdir()):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    out = tmp_path / "out"
+    out.mkdir(mode=0o700)
+    (out / "results.json").write_text("an earlier grade\n")
+    temp = tmp_path / "temp"
+    temp.mkdir(mode=0o1777)
+    temp.chmod(0o1777)
+    grading = subprocess.Popen(
+        [sys.executable, "-m", "grader.cli", "grade", str(submission), "-a", "a1", "-o",
+         str(out / "results.json")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(temp)},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a terminal's
+    )  # fmt: skip
+    time.sleep(3)  # started, and waiting on the import (30 s)
+    grading.send_signal(stop)
+    stdout, stderr = grading.communicate(timeout=20)
+    assert grading.returncode == status, stdout + stderr
+    assert says in stderr and "Traceback" not in stderr, stderr
+    assert "Total" not in stdout, stdout
+    assert (out / "results.json").read_text() == "an earlier grade\n"
+    assert list(temp.iterdir()) == []
