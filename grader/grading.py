@@ -162,11 +162,11 @@ def _grade(
         finally:
             sandbox.close()
             _forget_test_modules(manifest.folder)
-    if status == pytest.ExitCode.INTERRUPTED:  # Ctrl-C (SIGTERM: grader.cli), which pytest
-        raise KeyboardInterrupt  # takes for "stop the session": the tests before it are no grade
     if plugin.manifest_error is not None:  # it names the private copy: name the original
         error = plugin.manifest_error
         raise type(error)(str(error).replace(str(manifest.folder), str(original.folder)))
+    if plugin.interrupted:  # pytest takes Ctrl-C for "end the session": what ran is no grade
+        raise KeyboardInterrupt
     broke = status in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
     if broke or plugin.results is None:
         raise GradingError(f"pytest could not run the tests of {manifest.name}", log.getvalue())

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import psutil
 import pytest
 from conftest import ROOT, SOLUTION
 
@@ -109,6 +110,14 @@ def test_the_grader_imports_numpy_with_one_blas_thread_unless_told(given, expect
     assert done.stdout.strip().splitlines()[-1] == expected
 
 
+def _runs_a_fork_server(pid: int) -> bool:
+    try:
+        return any("grader.sandbox.zygote" in " ".join(child.cmdline())
+                   for child in psutil.Process(pid).children())  # fmt: skip
+    except psutil.Error:
+        return False
+
+
 @pytest.mark.parametrize(
     "stop, status, says",
     [
@@ -139,7 +148,12 @@ def test_a_stopped_grade_writes_no_results_and_leaves_nothing(tmp_path, stop, st
         env={**os.environ, "TMPDIR": str(temp)},
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a terminal's
     )  # fmt: skip
-    time.sleep(3)  # started, and waiting on the import (30 s)
+    # The signal comes inside pytest's session, while the first test waits on the import (30
+    # s): once the sandbox's fork server runs.
+    deadline = time.monotonic() + 30
+    while not _runs_a_fork_server(grading.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
     grading.send_signal(stop)
     stdout, stderr = grading.communicate(timeout=20)
     assert grading.returncode == status, stdout + stderr

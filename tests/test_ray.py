@@ -128,19 +128,20 @@ def test_the_driver_dies_and_the_same_command_resumes(ray_cluster, tmp_path):
     temp = Path(tempfile.mkdtemp(prefix="driver-", dir="/tmp"))
     temp.chmod(0o1777)  # as /tmp: the graders' student users pass through it
     env = {**os.environ, "TMPDIR": str(temp)}
-    driver = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
-    )
-    deadline = time.monotonic() + 180
-    while not list(out.glob("*/results.json")):
-        assert driver.poll() is None and time.monotonic() < deadline
-        time.sleep(0.2)
-    family = psutil.Process(driver.pid).children(recursive=True)
-    driver.send_signal(signal.SIGKILL)
-    driver.wait()
-    before = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/results.json")}
-    assert 0 < len(before) < len(answers)
+    family: list[psutil.Process] = []
     try:
+        driver = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+        )
+        deadline = time.monotonic() + 180
+        while not list(out.glob("*/results.json")):
+            assert driver.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        family = psutil.Process(driver.pid).children(recursive=True)
+        driver.send_signal(signal.SIGKILL)
+        driver.wait()
+        before = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/results.json")}
+        assert 0 < len(before) < len(answers)
         again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     finally:
         for process in family:  # what the killed driver's private Ray left, if anything

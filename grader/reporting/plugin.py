@@ -48,6 +48,8 @@ class GradingPlugin:
         self.staff_errors: list[str] = []
         self.manifest_error: ManifestError | None = None
         self.results: Results | None = None
+        #: Ctrl-C (or SIGTERM, which grader.cli turns into it) stopped the session: no grade.
+        self.interrupted = False
         self._with_subtests: set[str] = set()
         self._call_values: dict[str, tuple[Any, Any]] = {}
 
@@ -70,6 +72,11 @@ class GradingPlugin:
                                   call: pytest.CallInfo[Any]) -> None:  # fmt: skip
         if isinstance(node, pytest.Collector) and call.excinfo and self.manifest_error is None:
             self.manifest_error = load_error(node.path, call.excinfo.value)
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # Exactly KeyboardInterrupt: pytest also ends a session whose test files did not load
+        # with its subclass Interrupted, and those are a staff error (manifest_error).
+        self.interrupted = type(excinfo.value) is KeyboardInterrupt
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

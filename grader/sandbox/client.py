@@ -28,11 +28,13 @@ from grader.sandbox.user import SandboxUser, SandboxUserError, kill_until_gone
 STARTUP_TIMEOUT = 60.0
 #: Seconds to kill student processes and collect the worker's exit status after a call.
 KILL_TIMEOUT = 5.0
-#: Time-outs of a file's import, each under a whole call's limit, after which later calls into
-#: it fail at once (once would let a single slow import, from a cold disk cache or a loaded
-#: machine, cost every later test of the file).
+#: Time-outs of a file's import, each with at least SLOW_IMPORT_SHARE of a call's limit, after
+#: which later calls into it fail at once (once would let a single slow import, from a cold
+#: disk cache or a loaded machine, cost every later test of the file).
 SLOW_IMPORT_TIMEOUTS = 2
-#: A call that times out after an import that took this share of its limit says so.
+#: An import that times out with less than this share of a call's limit was cut short (by the
+#: test's or the run's end); a call that times out after an import that took this share of its
+#: limit says so.
 SLOW_IMPORT_SHARE = 0.5
 
 _SAFE_ENV = {
@@ -116,8 +118,8 @@ class WorkerProcess:
         self._student_ran = False
         #: Modules the current worker has imported (each is imported as a step of its own).
         self._imported: set[str] = set()
-        #: The limits under which each module's import ran out of time (a whole call's limit
-        #: or more), until one finishes: see _refuse_slow_import.
+        #: The limits under which each module's import ran out of time (not cut short), until
+        #: one finishes: see _refuse_slow_import.
         self._import_timeouts: dict[str, list[TimeLimit]] = {}
 
     @property
@@ -306,15 +308,15 @@ class WorkerProcess:
         try:
             return self._reply(request, limit, deadline)
         except StudentTimeout as exc:
-            if took < SLOW_IMPORT_SHARE * limit.seconds:
+            if not importing or took < SLOW_IMPORT_SHARE * limit.seconds:
                 raise
             raise StudentTimeout(f"{exc}; importing {module}.py took {took:.3g} s of them: "
                                  f"{_top_level_advice(module)}") from None  # fmt: skip
 
     def _refuse_slow_import(self, module: str, limit: TimeLimit) -> None:
-        """Fail at once a call whose file's import ran out of time, under a whole call's limit
-        at least as long as this one's, SLOW_IMPORT_TIMEOUTS times: every fresh worker would
-        run that import again, and each test of the file would wait for its time-out."""
+        """Fail at once a call whose file's import ran out of time, not cut short, under a
+        limit at least as long as this one's, SLOW_IMPORT_TIMEOUTS times: every fresh worker
+        would run that import again, and each test of the file would wait for its time-out."""
         timeouts = [t for t in self._import_timeouts.get(module, []) if t.seconds >= limit.seconds]
         if len(timeouts) >= SLOW_IMPORT_TIMEOUTS:
             longest = max(timeouts, key=lambda t: t.seconds)
@@ -327,8 +329,8 @@ class WorkerProcess:
         try:
             self._reply(request, limit, deadline)
         except StudentTimeout:
-            if limit.seconds < self.limits.call_timeout:  # cut short: the test's or run's end
-                raise
+            if limit.seconds < SLOW_IMPORT_SHARE * self.limits.call_timeout:  # cut short: the
+                raise  # test's or the run's time nearly spent, not the file's fault
             self._import_timeouts.setdefault(module, []).append(limit)
             raise StudentTimeout(_slow_import(module, limit)) from None
         self._imported.add(module)

@@ -104,7 +104,8 @@ class StudentCode:
                 raise Failure("file", self._import_out_of_memory(filename, exc)) from None
             raise Failure(
                 "file",
-                f"importing {filename} failed: {_describe(exc)}{_import_hint(exc, self.allowed)}",
+                f"importing {filename} failed: {_describe(exc)}"
+                f"{_import_hint(exc, self.allowed, self._raised_here(exc))}",
                 self.student_traceback(exc),
             ) from None
 
@@ -213,6 +214,12 @@ class StudentCode:
                 lines.append(f"    {frame.line}")
         return "\n".join(lines)
 
+    def _raised_here(self, exc: BaseException) -> bool:
+        """Whether the line that raised ``exc`` (the import machinery's frames aside) is in the
+        submission: an import a student wrote, not one inside a library."""
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename[:1] != "<"]
+        return bool(frames) and Path(frames[-1].filename).parent == self.submission
+
     def _student_frames(self, exc: BaseException) -> list[traceback.FrameSummary]:
         """The frames of ``exc``'s traceback in the submission's files, outermost first."""
         return [frame for frame in traceback.extract_tb(exc.__traceback__)
@@ -241,7 +248,7 @@ def _source(frame: traceback.FrameSummary) -> str:
     return f" ({line.strip()})" if line.strip() else ""
 
 
-def _import_hint(exc: BaseException, modules: set[str]) -> str:
+def _import_hint(exc: BaseException, modules: set[str], raised_here: bool) -> str:
     """What to change when an import fails for how the grader imports a submission: each file
     a module of its own, outside any package (CS231n's code imports ``from .layers`` and
     ``from cs231n.layers``), with the assignment's libraries only, and plain Python (a notebook
@@ -257,13 +264,13 @@ def _import_hint(exc: BaseException, modules: set[str]) -> str:
             return ("; the grader imports each file of the submission as a module of its own, "
                     "not as part of a package: import it by its name ('from layers import "
                     "...'), not relatively ('from .layers import ...')")  # fmt: skip
-        missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
+        missing = exc.name if isinstance(exc, ModuleNotFoundError) and raised_here else None
         if type(missing) is not str or missing.split(".")[0] in modules:
-            return ""
+            return ""  # not the submission's own import (a library's), or a file of it
         return (f"; the grader runs the submission's own files with the libraries the "
                 f"assignment names only: unless it names {missing}, remove that import, or "
                 "copy what you use of it into the file")  # fmt: skip
-    except Exception:  # a student's exception whose text or name misbehaves
+    except BaseException:  # a student's exception whose text or name misbehaves
         return ""
 
 
