@@ -26,6 +26,7 @@ from grader.recording import RecordingReference
 from grader.reporting import fixtures as result_fixtures
 from grader.reporting.plugin import GradingPlugin
 from grader.reporting.results import Results
+from grader.requirements import require_packages
 from grader.sandbox.client import Limits
 from grader.sandbox.sandbox import Sandbox
 from grader.sandbox.user import SandboxUser
@@ -82,6 +83,7 @@ def grade(
     budget, the reference solution's training times on this machine are measured first (once:
     they are cached). Inputs come from a fresh secret seed unless ``inputs_seed`` is given (or
     a recording is made or replayed: grader.recording)."""
+    require_packages(manifest)
     reference_times: dict[str, float] = {}
     if manifest.relative_budget is not None and manifest.reference is not None:
         cached = cached_times(manifest.name)

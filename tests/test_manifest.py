@@ -210,3 +210,17 @@ def test_a_broken_test_file_never_gives_a_results_file_that_looks_like_a_grade(t
     assert results["output"] == STAFF_SIDE
     assert "test_demo.py, line 1" in results["extra_data"]["error"]
     assert "test_demo.py, line 1" in capsys.readouterr().err
+
+
+def test_an_assignment_graded_without_its_packages_is_a_staff_error(tmp_path, capsys):
+    """a2 without torch: not every test failed with the student's 'No module named torch'."""
+    folder = staff_assignment(tmp_path, DOUBLE, "tests:\n  double: 2\n")
+    manifest = folder / "manifest.yaml"
+    manifest.write_text(manifest.read_text() + 'python_packages: ["numpy", "no-such-pkg==1.0"]\n')
+    output = tmp_path / "results.json"
+    assert main(["grade", str(tmp_path), "-a", str(folder), "-o", str(output)]) == 2
+    error = capsys.readouterr().err
+    assert "grader: error: demo needs no-such-pkg==1.0 (python_packages in " in error, error
+    assert "lacks: pip install no-such-pkg==1.0" in error and "numpy" not in error
+    results = json.loads(output.read_text())
+    assert results["tests"] == [] and results["output"] == STAFF_SIDE
