@@ -218,12 +218,14 @@ class StudentCode:
         """Whether the line that raised ``exc`` (the import machinery's frames aside) is in the
         submission: an import a student wrote, not one inside a library."""
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename[:1] != "<"]
-        return bool(frames) and Path(frames[-1].filename).parent == self.submission
+        return bool(frames) and self._in_submission(frames[-1])
 
     def _student_frames(self, exc: BaseException) -> list[traceback.FrameSummary]:
         """The frames of ``exc``'s traceback in the submission's files, outermost first."""
-        return [frame for frame in traceback.extract_tb(exc.__traceback__)
-                if Path(frame.filename).parent == self.submission]  # fmt: skip
+        return [f for f in traceback.extract_tb(exc.__traceback__) if self._in_submission(f)]
+
+    def _in_submission(self, frame: traceback.FrameSummary) -> bool:
+        return Path(frame.filename).parent == self.submission
 
 
 def _out_of_memory(exc: BaseException) -> bool:
