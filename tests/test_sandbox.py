@@ -69,6 +69,11 @@ def vanish():
     print("goodbye from the student")
     os._exit(3)
 
+def end_the_process_later():
+    import os, threading
+    threading.Timer(0.1, os._exit, (3,)).start()
+    return 1
+
 def segfault():
     import os, signal
     os.kill(os.getpid(), signal.SIGSEGV)
@@ -309,6 +314,22 @@ def test_crash_is_reported_with_the_students_last_output(student, function, text
         assert "goodbye from the student" in str(info.value)
     student._sandbox.begin_test()
     assert student.layers.forward(np.ones((1, 1)), np.ones((1, 1)))[0].item() == 1.0
+
+
+def test_a_worker_ended_between_calls_is_blamed_on_what_was_left_running(student):
+    """A timer a call left behind ends the worker after the call returned: the next call (here
+    the import of optim.py) finds it gone and says so, not that it crashed during that call."""
+    assert student.layers.end_the_process_later() == 1
+    time.sleep(1.0)  # the timer fires after 0.1 s
+    with pytest.raises(WorkerCrashed) as info:
+        student.optim.sgd(np.ones(2), np.ones(2))
+    assert str(info.value) == (
+        "the process running your code exited with status 3 between two calls, after "
+        "end_the_process_later finished and before the import of optim.py: code that a call "
+        "left running (a thread, a timer, a child process) ended it."
+    )
+    student._sandbox.begin_test()
+    assert student.optim.sgd(np.ones(2), np.ones(2))[0].tolist() == [0.0, 0.0]
 
 
 def test_memory_limit_fails_the_call_not_the_grader(student):

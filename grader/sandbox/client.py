@@ -121,6 +121,9 @@ class WorkerProcess:
         #: The limits under which each module's import ran out of time (not cut short), until
         #: one finishes: see _refuse_slow_import.
         self._import_timeouts: dict[str, list[TimeLimit]] = {}
+        #: The last request the current worker answered: it was alive then, so a death that
+        #: the next request's send finds happened in between.
+        self._answered = ""
 
     @property
     def alive(self) -> bool:
@@ -151,6 +154,7 @@ class WorkerProcess:
                 os.close(fd)
         self._output = OutputCapture(output_read)
         self._imported = set()
+        self._answered = ""
         os.set_blocking(ours_write, False)  # requests are sent by a deadline (channel.send)
         self._to_worker, self._from_worker = ours_write, ours_read
         startup = TimeLimit(deadline - time.monotonic(), "the time limit to start")
@@ -360,7 +364,10 @@ class WorkerProcess:
             sent = b""
             if request is not None:
                 sent = codec.encode(request)
-                channel.send(self._to_worker, sent, deadline)
+                try:
+                    channel.send(self._to_worker, sent, deadline)
+                except BrokenPipeError:  # no reader: the worker ended before this request
+                    raise WorkerCrashed(self._crash_message(what, deadline, idle=True)) from None
             bounds = codec.reply_bounds(sent)
             reply = codec.decode(channel.recv(self._from_worker, deadline, bounds.size), bounds)
         except channel.ChannelTimeout:
@@ -369,7 +376,7 @@ class WorkerProcess:
                 f"{what} did not finish within {max(limit.seconds, 0):.3g} s ({limit.reason}); "
                 "look for an infinite loop or very slow code"
             ) from None
-        except (channel.ChannelClosed, BrokenPipeError):
+        except channel.ChannelClosed:
             raise WorkerCrashed(self._crash_message(what, deadline)) from None
         except (codec.CodecError, channel.FrameTooLarge) as exc:
             self.stop()
@@ -377,9 +384,13 @@ class WorkerProcess:
         if type(reply) is not dict:
             self.stop()
             raise BadValue(f"{what} sent back a malformed reply")
+        if request is not None:
+            self._answered = what
         return reply
 
-    def _crash_message(self, what: str, deadline: float) -> str:
+    def _crash_message(self, what: str, deadline: float, idle: bool = False) -> str:
+        """Why the worker is gone, ``what`` it was asked; ``idle``: it ended before it was
+        asked, after its last answer (code left running by an earlier call ended it)."""
         pid = self._pid
         self._kill_workers()
         code = self._exit_status(pid, deadline) if pid is not None else None
@@ -396,6 +407,11 @@ class WorkerProcess:
         else:
             how = "ended"
         message = f"the process running your code {how} during {what}"
+        if idle:
+            after = f"after {self._answered} finished" if self._answered else "after it started"
+            message = (f"the process running your code {how} between two calls, {after} and "
+                       f"before {what}: code that a call left running (a thread, a timer, a "
+                       "child process) ended it")  # fmt: skip
         printed = self.printed().strip()
         killed_for_a_limit = code is not None and -code in _LIMIT_SIGNALS
         if self.limits.memory_mb and not killed_for_a_limit and _MEMORY_GONE.search(printed[-300:]):
