@@ -131,7 +131,7 @@ def _grade(
         sandbox = Sandbox(
             staged.folder, manifest.modules, limits, None, manifest.test_timeout,
             time.monotonic() + manifest.total_time, staged.hints,
-            _hidden_paths(original, Path(workdir)),
+            _hidden_paths(original, Path(workdir)), list(manifest.preload),
         )  # fmt: skip
         try:
             _open_to_student(staged.folder, sandbox.user)

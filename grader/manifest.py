@@ -40,6 +40,8 @@ VISIBILITIES = ["visible", "hidden", "after_due_date", "after_published"]
 _NUMBER = {"type": "number"}
 _POSITIVE = {"type": "number", "exclusiveMinimum": 0}
 _FILE = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*\.py$"}
+#: A module's dotted name (torch, torch.nn).
+_MODULE = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
 _TEST_SETTINGS = {
     "type": "object",
     "additionalProperties": False,
@@ -78,6 +80,7 @@ SCHEMA: dict[str, Any] = {
         },
         "support": {"type": "array", "items": {"type": "string", "pattern": r"\.py$"}},
         "python_packages": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "preload": {"type": "array", "items": {"type": "string", "pattern": _MODULE}},
         "rate_limit": {
             "type": "object",
             "additionalProperties": False,
@@ -158,6 +161,8 @@ class Manifest:
     support: tuple[str, ...] = ()
     #: pip requirements the assignment needs beyond the grader (torch), for autograder images.
     python_packages: tuple[str, ...] = ()
+    #: Modules the fork server imports once for every worker (torch): see grader.sandbox.zygote.
+    preload: tuple[str, ...] = ()
     #: At most ``submissions`` graded submissions per ``hours`` on Gradescope (None: no limit).
     rate_limit: tuple[int, float] | None = None
     tolerances: dict[str, float] = field(default_factory=dict)
@@ -289,6 +294,7 @@ def _build(path: Path, root: yaml.Node, data: dict[str, Any]) -> Manifest:
         memory_mb=int(limits.get("memory_mb", Manifest.memory_mb)),
         support=tuple(data.get("support", ())),
         python_packages=tuple(data.get("python_packages", ())),
+        preload=tuple(data.get("preload", ())),
         rate_limit=(
             (data["rate_limit"]["submissions"], float(data["rate_limit"]["hours"]))
             if "rate_limit" in data

@@ -59,9 +59,10 @@ def test_valid_manifest_loads_with_defaults(tmp_path):
         (GOOD + "limits:\n  call_timeout: 3\n", r"line 13: key 'limits' appears twice"),
         (GOOD.replace("[layers.py]", "[layers.txt]"), r"line 3: key 'files.required.0'"),
         (GOOD.replace("[init.py]", "[layers.py]"), r"layers.py is listed as both"),
+        (GOOD + "preload: [torch-nn]\n", r"line 13: key 'preload.0': 'torch-nn' does not match"),
     ],
     ids=["typo", "top-level", "type", "visibility", "required", "yaml", "yaml-tab", "duplicate",
-         "file", "both"],
+         "file", "both", "preload"],
 )  # fmt: skip
 def test_bad_manifest_names_file_line_and_key(tmp_path, text, expected):
     with pytest.raises(ManifestError, match=expected) as info:
@@ -224,3 +225,34 @@ def test_an_assignment_graded_without_its_packages_is_a_staff_error(tmp_path, ca
     assert "lacks: pip install no-such-pkg==1.0" in error and "numpy" not in error
     results = json.loads(output.read_text())
     assert results["tests"] == [] and results["output"] == STAFF_SIDE
+
+
+PRELOADED = '''
+def test_double(student):
+    """double: its file's import finds the preloaded module already imported"""
+    assert student.funcs.preloaded() == ["xml.dom.minidom"]
+'''
+
+
+def test_preloaded_modules_are_imported_before_student_code_runs(tmp_path):
+    """``preload``: the fork server imports the modules once, and every worker starts with them
+    (student code's own import of torch costs nothing on its clock)."""
+    folder = staff_assignment(tmp_path, PRELOADED, "tests:\n  double: 2\n")
+    funcs = "import sys\nSEEN = [m for m in ['xml.dom.minidom'] if m in sys.modules]\n"
+    for where in (folder / "solution", tmp_path):
+        (where / "funcs.py").write_text(funcs + "def preloaded():\n    return SEEN\n")
+    manifest = folder / "manifest.yaml"
+    manifest.write_text(manifest.read_text() + "preload: [xml.dom.minidom]\n")
+    assert grade(tmp_path, assignment.find(str(folder))).results.total == 2
+    manifest.write_text(manifest.read_text().replace("preload: [xml.dom.minidom]\n", ""))
+    assert grade(tmp_path, assignment.find(str(folder))).results.total == 0
+
+
+def test_an_unknown_preload_module_is_a_staff_error(tmp_path, capsys):
+    folder = staff_assignment(tmp_path, DOUBLE, "tests:\n  double: 2\n")
+    manifest = folder / "manifest.yaml"
+    manifest.write_text(manifest.read_text() + "preload: [no_such_module.sub]\n")
+    assert main(["grade", str(tmp_path), "-a", str(folder), "-o", str(tmp_path / "r.json")]) == 2
+    error = capsys.readouterr().err
+    assert "grader: error: demo preloads no_such_module.sub (preload in " in error, error
+    assert "cannot import: install it, and list its package under python_packages" in error

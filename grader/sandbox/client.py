@@ -103,6 +103,9 @@ class WorkerProcess:
     #: time.monotonic() by which the whole run ends: starting the fork server may take until
     #: then (a call's own limit covers forking a worker from it).
     run_deadline: float | None = None
+    #: Modules the fork server imports before forking any worker (torch): each worker starts
+    #: with them, and student code's own import of them costs nothing on its clock.
+    preload: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.submission = self.submission.resolve()
@@ -190,7 +193,7 @@ class WorkerProcess:
             "submission": str(self.submission), "scratch": str(self.home or self.submission),
             "hide": [str(p) for p in self.hide], "bounds": self._bounds(),
             "uid": self.user.uid, "gid": self.user.gid, "memory_mb": self.limits.memory_mb or 0,
-            "hints": self.hints, "modules": self.modules,
+            "hints": self.hints, "modules": self.modules, "preload": self.preload,
             "isolation": dataclasses.asdict(self.isolation),
         }  # fmt: skip
         # The configuration goes over the socket, not in argv: workers are forks of the fork

@@ -40,6 +40,7 @@ class Sandbox:
         run_deadline: float | None = None,
         hints: dict[str, str] | None = None,
         hide: list[Path] | None = None,
+        preload: list[str] | None = None,
     ) -> None:
         self.modules = list(modules)
         self._owns_user = user is None
@@ -56,6 +57,7 @@ class Sandbox:
             hints or {},
             hide or [],
             run_deadline,
+            preload or [],
         )
         #: Where no mount namespace hides staff files, they are closed to this uid by an ACL.
         self._denied: list[Path] = []

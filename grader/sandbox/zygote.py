@@ -1,6 +1,6 @@
-"""A fork server for workers: a process that has imported Python and numpy once (but no student
-code) and forks a fresh worker on request, so that replacing a worker after a failure costs a
-fork instead of a new interpreter.
+"""A fork server for workers: a process that has imported Python, numpy and the manifest's
+``preload`` modules (torch) once, but no student code, and forks a fresh worker on request, so
+that replacing a worker after a failure costs a fork instead of a new interpreter and imports.
 
 Started by :class:`grader.sandbox.client.WorkerProcess` as ``python -I -m grader.sandbox.zygote
 CONTROL_FD`` (its configuration is the first message on that socket) under the grader's own
@@ -19,6 +19,7 @@ Requests on the control socket:
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import os
 import resource
@@ -144,6 +145,8 @@ def main(argv: list[str]) -> None:
         _start_init()
     import numpy  # noqa: F401 - the point of the fork server: imported once, before any fork
 
+    for name in config["preload"]:  # the manifest's (torch): staff-chosen, as trusted as numpy
+        importlib.import_module(name)
     import grader.sandbox.worker  # also names the package (below)
 
     # sys.path, and the grader's own package: an editable install finds it through a finder of
