@@ -208,17 +208,21 @@ def _private_copy(manifest: Manifest, staff: Path) -> Manifest:
 
 def _hidden_paths(manifest: Manifest, workdir: Path) -> list[Path]:
     """Staff folders and files student code must not see: every assignment and reference
-    beside the graded one's, the submission metadata, the grader's cache and the private copies
-    (hidden only where a mount namespace is possible). Folders holding this Python or the
-    grading's own folder are left visible."""
+    beside the graded one's, the submission metadata, the grader's cache, the private copies
+    and, in a checkout of the grader, everything in it but the package (its ``.git`` holds
+    every solution; its tests, correct variants). Folders holding this Python or the grading's
+    own folder are left visible."""
     cache = Path(os.environ.get(CACHE_VARIABLE, Path.home() / ".cache" / "grader"))
     candidates = [manifest.folder, manifest.folder.parent, BUNDLED, BUNDLED.parent / "solutions",
                   cache, workdir / "staff"]  # fmt: skip
     if manifest.reference is not None:
         candidates += [manifest.reference, manifest.reference.parent]
     candidates += [Path(os.environ[name]) for name in STAFF_VARIABLES if os.environ.get(name)]
+    package = Path(__file__).resolve().parent
+    if (package.parent / "pyproject.toml").is_file():  # a checkout, not site-packages
+        candidates += package.parent.iterdir()
     needed = [Path(p).resolve() for p in (*sys.path, sys.prefix, sys.base_prefix) if p]
-    needed += [workdir.resolve(), Path(tempfile.gettempdir()).resolve()]
+    needed += [workdir.resolve(), Path(tempfile.gettempdir()).resolve(), package]
     hidden = {path.resolve() for path in candidates if path.exists()}
     return sorted(p for p in hidden if not any(n.is_relative_to(p) for n in needed))
 

@@ -146,7 +146,10 @@ def test_staff_files_are_unreadable(mode, workspace):
     patterns = [str(BUNDLED.parent / "solutions" / "**" / "*.py"), str(BUNDLED / "**" / "*.py"),
                 str(workspace / "assignment" / "**" / "*.py"), str(metadata),
                 str(workspace / "home" / "cache" / "**"),
-                "/tmp/grader-*/staff/**/*.py"]  # fmt: skip
+                "/tmp/grader-*/staff/**/*.py",
+                # the checkout's history (every solution) and its tests (correct variants)
+                str(BUNDLED.parent / ".git" / "HEAD"),
+                str(BUNDLED.parent / "tests" / "fixtures" / "isolation.py")]  # fmt: skip
     attack = f"PATTERNS = {patterns!r}\n" + iso.READS_STAFF_FILES
     results, _, _ = grade(mode, workspace, attack, env={"GRADER_METADATA": str(metadata)})
     text = json.dumps(results)
