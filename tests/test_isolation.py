@@ -157,6 +157,28 @@ def test_staff_files_are_unreadable(mode, workspace):
     assert_honest_kept(results)
 
 
+def test_student_code_writes_only_in_its_scratch_and_temporary_folders(mode, workspace):
+    """Not in the grader's own Python (a .pth file there would run in every later Python), the
+    results' folder, the user's files or folders every user may write (the workspace is one)."""
+    if mode == "root without namespaces":
+        pytest.skip("without a mount namespace, folders every user may write stay writable")
+    skip_plain_user_without("mount_ns", mode, "student code writes wherever the user may")
+    if not os.access("/run", os.W_OK):
+        pytest.skip("no /run to make a folder every user may write in, outside /tmp")
+    shared = Path(tempfile.mkdtemp(prefix="isolation-", dir="/run"))  # as /run/lock is
+    try:
+        shared.chmod(0o1777)
+        targets = {"shared": str(shared), "results' folder": str(workspace / "out")}
+        results, _, _ = grade(mode, workspace, f"TARGETS = {targets!r}\n" + iso.WRITES_OUTSIDE)
+        assert list(shared.iterdir()) == []
+    finally:
+        shutil.rmtree(shared)
+    (attack,) = [t for t in results["tests"] if t["name"].startswith("attack")]
+    assert "WROTE home, tmp\n" in attack["output"], attack["output"]
+    assert list(workspace.rglob("planted-by-student")) == []
+    assert_honest_kept(results)
+
+
 def test_hidden_inputs_never_reach_later_visible_tests(mode, workspace):
     skip_plain_user_without("mount_ns", mode, "/tmp is shared with the grader")
     results, _, _ = grade(mode, workspace, iso.LEAKS_HIDDEN_INPUTS)

@@ -20,6 +20,8 @@ from conftest import ROOT, by_group, graded
 from grader import assignment
 from grader.checks.failure import CheckFailed
 from grader.cli import main
+from grader.reporting.curves import write_curves
+from grader.reporting.results import Results
 from grader.training import budget, datasets
 from grader.training.budget import Budget, budget_for
 from grader.training.datasets import cifar10, digits
@@ -191,6 +193,21 @@ def test_training_curves_are_written_beside_results(tmp_path):
     trained = [t for t in document["tests"] if "training" in t["extra_data"]]
     assert len(curves) == len(trained) == 2
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in output.parent.glob("training-*.png"))
+
+
+def test_curves_replace_a_link_planted_in_their_place_not_its_target(tmp_path):
+    """Where student code shares the grader's user (a plain user's grade), a link at a curve's
+    name must not turn the curve into a write over results.json."""
+    run = {"epochs": 2, "losses": [1.0, 0.5], "accuracies": [0.5, 0.9], "device": "cpu",
+           "seconds": 1.0}  # fmt: skip
+    document = {"tests": [{"name": "training", "number": "1.1", "score": 1, "max_score": 1,
+                           "extra_data": {"training": run}}]}  # fmt: skip
+    victim = tmp_path / "results.json"
+    victim.write_text("{}")
+    (tmp_path / "training-1.1.png").symlink_to(victim)
+    (written,) = write_curves(Results.from_gradescope(document), tmp_path)
+    assert victim.read_text() == "{}"
+    assert not written.is_symlink() and written.read_bytes()[:4] == b"\x89PNG"
 
 
 @torch_needed

@@ -3,9 +3,11 @@ beside results.json (never inside it)."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from grader.reporting.results import Results
+from grader.reporting.writer import write_atomically
 
 
 def write_curves(results: Results, folder: Path) -> list[Path]:
@@ -30,7 +32,7 @@ def write_curves(results: Results, folder: Path) -> list[Path]:
         figure.suptitle(f"{entry.name}\n{run['device']}, {run['seconds']:.2f} s", fontsize=9)
         figure.tight_layout()
         path = folder / f"training-{entry.number or len(written) + 1}.png"
-        figure.savefig(path, dpi=100)
+        write_atomically(path, partial(figure.savefig, format="png", dpi=100))
         plt.close(figure)
         written.append(path)
     return written

@@ -8,7 +8,9 @@ import os
 import stat
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from grader.reporting.caps import bounded
 from grader.reporting.results import Results
@@ -20,11 +22,18 @@ def write_results(results: Results, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_dir() and not path.is_symlink():  # planted by student code: not ours to keep
         path.rename(path.with_name(f"{path.name}.moved-aside-{time.time_ns()}"))
-    fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=path.parent)
+    text = json.dumps(bounded(results.to_gradescope()), indent=2, allow_nan=False) + "\n"
+    write_atomically(path, lambda handle: handle.write(text.encode("utf-8")))
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Let ``write`` fill a temporary file in ``path``'s folder, then rename it over ``path``:
+    never half a file, and never through a link planted at ``path`` (the rename replaces the
+    link itself, not what it points to)."""
+    fd, tmp = tempfile.mkstemp(prefix=".grader-", suffix=path.suffix, dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(bounded(results.to_gradescope()), handle, indent=2, allow_nan=False)
-            handle.write("\n")
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
         os.chmod(tmp, 0o644)  # mkstemp makes it private; results are meant to be read
         os.replace(tmp, path)
     except BaseException:

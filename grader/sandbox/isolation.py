@@ -1,15 +1,18 @@
 """Linux namespaces for student code, probed at run time: where the kernel allows them (as root,
 or through a user namespace), every worker gets a private mount namespace (fresh /tmp, /var/tmp
-and /dev/shm, staff folders hidden), no network and, per grading, a PID namespace of its own.
+and /dev/shm, staff folders hidden, every other file system read-only), no network and, per
+grading, a PID namespace of its own.
 
 Python 3.11 has no ``os.unshare``, so libc's ``unshare`` and ``mount`` are called through ctypes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +23,13 @@ CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+#: The per-mount options of /proc/self/mountinfo that a read-only remount keeps: in a user
+#: namespace they are locked, and a remount that leaves one out is refused.
+KEPT_OPTIONS = {
+    "nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": 1024,
+    "nodiratime": 2048, "relatime": 1 << 21, "strictatime": 1 << 24,
+}  # fmt: skip
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
 #: Set to "off" to use no namespaces at all.
 SWITCH_VARIABLE = "GRADER_NAMESPACES"
@@ -101,13 +110,16 @@ def enter_user_namespace(extra: int) -> None:
 
 
 def enter_worker_namespaces(
-    plan: Isolation, keep: list[str], hide: list[str], closed: list[str] | None = None
-) -> None:
+    plan: Isolation, keep: list[str], hide: list[str], closed: list[str] | None = None,
+    writable: list[str] | None = None,
+) -> None:  # fmt: skip
     """In a fresh worker, still privileged: private temporary folders and System V IPC (its
     shared memory and queues go with the worker), empty ``closed`` folders (those other users
     cannot enter, above this Python's: /root for a pyenv Python), those of ``keep`` (the
     submission, the scratch folder, this Python's folders) that were under one of them mounted
-    back, ``hide`` made empty, and a /proc that shows only this grading's PID namespace."""
+    back, ``hide`` made empty, every file system read-only but the temporary folders and
+    ``writable`` (the scratch folder), and a /proc that shows only this grading's PID
+    namespace."""
     unshare(
         (CLONE_NEWNS | CLONE_NEWIPC if plan.mount_ns else 0) | (CLONE_NEWNET if plan.net_ns else 0)
     )
@@ -131,8 +143,32 @@ def enter_worker_namespaces(
             mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0,size=4k")
         elif os.path.isfile(path):
             mount("/dev/null", path, None, MS_BIND)
+    _read_only_but(writable or [])
     if plan.pid_ns:
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def _read_only_but(writable: list[str]) -> None:
+    """Remount every mount of this namespace read-only, but the private temporary folders and
+    ``writable`` (each made a mount of its own first). Otherwise student code could write
+    wherever the worker's user may: as a plain user, the user's home and the grader's own
+    Python (a .pth file in its site-packages runs in every later Python started there); as
+    root, folders every user may write (/run/lock). A mount that cannot be remounted (gone
+    under a hidden folder, or refused) is left as it is."""
+    for path in writable:
+        mount(path, path, None, MS_BIND)
+    spared = {*SHARED_TEMP, *writable}
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = line.split()
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), fields[4])  # \040: space
+        options = fields[5].split(",")
+        if point in spared or "ro" in options:
+            continue
+        flags = MS_BIND | MS_REMOUNT | MS_RDONLY
+        for option in options:
+            flags |= KEPT_OPTIONS.get(option, 0)
+        with contextlib.suppress(OSError):
+            mount(None, point, None, flags)
 
 
 def readable_by_others(path: str) -> bool:

@@ -82,7 +82,9 @@ def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any
         plan = Isolation(**config["isolation"])
         if plan.mount_ns or plan.net_ns:
             keep = [config["submission"], config["scratch"], *config["imports"]]
-            isolation.enter_worker_namespaces(plan, keep, config["hide"], config["closed"])
+            isolation.enter_worker_namespaces(
+                plan, keep, config["hide"], config["closed"], [config["scratch"]]
+            )
         for kind, value in config["bounds"]:
             resource.setrlimit(kind, (value, value))
         isolation.prctl(isolation.PR_SET_NO_NEW_PRIVS, 1)
