@@ -332,6 +332,35 @@ def test_a_worker_ended_between_calls_is_blamed_on_what_was_left_running(student
     assert student.optim.sgd(np.ones(2), np.ones(2))[0].tolist() == [0.0, 0.0]
 
 
+def test_a_file_whose_import_failed_is_not_imported_again_in_each_test(student, tmp_path):
+    """Each test after a failure gets a fresh worker: a file that imports matplotlib before a
+    missing module would pay that import in every one of its tests (a1: 100 s). Its failure is
+    said again at once, until a visible test after hidden ones imports it anew."""
+    (tmp_path / "extra.py").write_text(
+        "import os\n"
+        "with open(os.path.join(os.environ['HOME'], 'imports'), 'a') as log:\n"
+        "    log.write('x')\n"
+        "import no_such_module_of_the_student\n"
+    )
+    sandbox = student._sandbox
+    messages = []
+    for hidden in (False, False, True):
+        sandbox.begin_test(hidden=hidden)
+        with pytest.raises(SubmissionFileError) as info:
+            student.extra.f()
+        messages.append(str(info.value))
+    assert len(set(messages)) == 1
+    assert "No module named 'no_such_module_of_the_student'" in messages[0]
+    assert student.layers.forward(np.ones((1, 1)), np.ones((1, 1)))[0].item() == 1.0
+    home = Path(sandbox._home)
+    assert (home / "imports").read_text() == "x"
+    sandbox.begin_test(hidden=False)  # hidden to visible: a fresh HOME, and a fresh import
+    assert not (home / "imports").exists()
+    with pytest.raises(SubmissionFileError):
+        student.extra.f()
+    assert (home / "imports").read_text() == "x"
+
+
 def test_memory_limit_fails_the_call_not_the_grader(student):
     with pytest.raises((StudentRaised, WorkerCrashed), match=r"MemoryError|memory"):
         student.layers.hog()

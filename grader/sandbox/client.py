@@ -19,7 +19,14 @@ from typing import Any
 
 from grader import blas
 from grader.sandbox import channel, codec, isolation
-from grader.sandbox.errors import ERROR_KINDS, BadValue, StudentTimeout, WorkerCrashed
+from grader.sandbox.errors import (
+    ERROR_KINDS,
+    BadValue,
+    ImportFailedBefore,
+    StudentTimeout,
+    SubmissionFileError,
+    WorkerCrashed,
+)
 from grader.sandbox.output import OutputCapture
 from grader.sandbox.user import SandboxUser, SandboxUserError, kill_until_gone
 
@@ -124,6 +131,9 @@ class WorkerProcess:
         #: The limits under which each module's import ran out of time (not cut short), until
         #: one finishes: see _refuse_slow_import.
         self._import_timeouts: dict[str, list[TimeLimit]] = {}
+        #: Why each module's import failed (a syntax error, a missing import...), said again at
+        #: once to later calls instead of importing it anew in each fresh worker, each test.
+        self._import_failures: dict[str, str] = {}
         #: The last request the current worker answered: it was alive then, so a death that
         #: the next request's send finds happened in between.
         self._answered = ""
@@ -305,6 +315,8 @@ class WorkerProcess:
         limit = limit or TimeLimit(self.limits.call_timeout)
         module = request.get("module")
         importing = module is not None and not (self.alive and module in self._imported)
+        if importing and module in self._import_failures:
+            raise ImportFailedBefore(self._import_failures[module])
         if importing:
             self._refuse_slow_import(module, limit)
         if not self.alive:
@@ -319,6 +331,12 @@ class WorkerProcess:
                 raise
             raise StudentTimeout(f"{exc}; importing {module}.py took {took:.3g} s of them: "
                                  f"{_top_level_advice(module)}") from None  # fmt: skip
+
+    def forget_import_failures(self) -> None:
+        """Import files anew: called where nothing of earlier tests may reach later ones (a
+        visible test after hidden ones), since an import's failure message is student code's
+        and could tell what it saw."""
+        self._import_failures.clear()
 
     def _refuse_slow_import(self, module: str, limit: TimeLimit) -> None:
         """Fail at once a call whose file's import ran out of time, not cut short, under a
@@ -335,6 +353,9 @@ class WorkerProcess:
         request = {"op": "import", "module": module, "function": f"the import of {module}.py"}
         try:
             self._reply(request, limit, deadline)
+        except SubmissionFileError as exc:
+            self._import_failures[module] = str(exc)
+            raise
         except StudentTimeout:
             if limit.seconds < SLOW_IMPORT_SHARE * self.limits.call_timeout:  # cut short: the
                 raise  # test's or the run's time nearly spent, not the file's fault

@@ -32,6 +32,10 @@ class SubmissionFileError(StudentCodeError):
     """A submission file is missing, or failed to import (syntax error, import error...)."""
 
 
+class ImportFailedBefore(SubmissionFileError):
+    """The file's import failed in an earlier call: said again without running anything."""
+
+
 class MissingFunction(StudentCodeError):
     """The module imported but does not define the requested function."""
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from grader.sandbox import acl
 from grader.sandbox.client import CallResult, Limits, TimeLimit, WorkerProcess
-from grader.sandbox.errors import StudentCodeError, UntouchedStub
+from grader.sandbox.errors import ImportFailedBefore, StudentCodeError, UntouchedStub
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.user import LOCK_FOLDER, SandboxUser, SandboxUserError
 
@@ -101,6 +101,7 @@ class Sandbox:
             self._worker.stop()
             self._tainted = False
         if fresh_state:  # the worker is gone: so are its private temporary folders, if any
+            self._worker.forget_import_failures()
             self.user.clean_up(self._home, private_temp=self.isolation.mount_ns)
             self.user.private_folder(self._home)
             self._hidden_ran = False
@@ -129,8 +130,8 @@ class Sandbox:
         """Run a worker request, marking the worker for replacement if student code failed."""
         try:
             return method(*args, limit=self._limit(), **kwargs)
-        except UntouchedStub:  # nothing of the student's ran: no state to forget
-            raise
+        except (UntouchedStub, ImportFailedBefore):  # nothing of the student's ran: no state
+            raise  # to forget
         except StudentCodeError:
             self._tainted = True
             raise
