@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.sandbox.isolation import SHARED_TEMP
+from grader.sandbox.keyrings import clear_user_keyrings
 from grader.sandbox.sysv_ipc import remove_owned_ipc
 
 #: ``FIRST-LAST``: the uids (and gids) gradings run student code under, as root.
@@ -113,7 +114,8 @@ class SandboxUser:
         process of this uid had private temporary folders (a mount namespace's, gone with
         them): only the others are searched."""
         self.kill_all(time.monotonic() + 10)
-        if self.uid is not None:
+        if self.uid is not None and self.gid is not None:
+            clear_user_keyrings(self.uid, self.gid)
             remove_owned_ipc(self.uid)
             for folder in SHARED_FOLDERS:
                 if not (private_temp and folder in SHARED_TEMP):

@@ -29,7 +29,7 @@ import sys
 import traceback
 from typing import Any
 
-from grader.sandbox import isolation
+from grader.sandbox import isolation, keyrings
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.user import SandboxUser
 
@@ -92,6 +92,7 @@ def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any
             SandboxUser(config["uid"], config["gid"]).become()
         elif plan.user_ns:
             isolation.drop_capabilities()
+        keyrings.join_new_session()  # not the grader's: keys put there would outlive the worker
         isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)  # after: a new uid clears it
         os.closerange(3, min(read_fd, write_fd))
         os.closerange(max(read_fd, write_fd) + 1, 1 << 16)
