@@ -58,8 +58,15 @@ def expect_number(value: Any, name: str) -> float:
         value = value.reshape(())[()]
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise CheckFailed(f"{name}: expected a number, got {describe(value)}")
-    _expect_finite(np.asarray(value), name)
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a Python int beyond any float (numpy would make it an object)
+        raise CheckFailed(
+            f"{name}: expected a number, got an integer of {int(value).bit_length()} bits, "
+            "too large for a float"
+        ) from None
+    _expect_finite(np.asarray(number), name)
+    return number
 
 
 def _expect_finite(value: np.ndarray, name: str) -> None:
