@@ -15,6 +15,25 @@ def rel_error(actual: np.ndarray, expected: np.ndarray) -> float:
     return float(np.max(np.abs(actual - expected) / denominator)) if actual.size else 0.0
 
 
+def two_numbers(expected: float, found: float) -> str:
+    """The pair for a message ("expected E, got F"), each number with 6 significant digits, or
+    with as many as tell them apart (float32's 2e-7 off reads the same as float64 at 6)."""
+    for digits in (6, 9, 12, 17):
+        shown = f"{expected:.{digits}g}", f"{found:.{digits}g}"
+        if shown[0] != shown[1]:
+            break
+    return f"expected {shown[0]}, got {shown[1]}"
+
+
+def _precision_hint(found: np.ndarray, error: float) -> str:
+    """Why a result that is nearly right may still fail: it was computed in low precision."""
+    if found.dtype.kind == "f" and found.dtype.itemsize < 8 and error < 1e-4:
+        digits = np.finfo(found.dtype).precision
+        return (f"; your result is {found.dtype}, which keeps about {digits} digits: compute "
+                "in float64, as the inputs are")  # fmt: skip
+    return ""
+
+
 def assert_close(actual: object, expected: object, name: str, tolerance: float) -> None:
     """``actual`` must match ``expected`` (an array or number) within relative ``tolerance``."""
     if np.ndim(expected) == 0 and not isinstance(expected, np.ndarray):
@@ -22,7 +41,7 @@ def assert_close(actual: object, expected: object, name: str, tolerance: float) 
         error = rel_error(np.float64(found), np.float64(expected))
         if error > tolerance:
             raise CheckFailed(
-                f"{name} is wrong: expected {float(expected):.6g}, got {found:.6g} "
+                f"{name} is wrong: {two_numbers(float(expected), found)} "
                 f"(relative error {error:.1e}, tolerance {tolerance:.0e})"
             )
         return
@@ -38,6 +57,6 @@ def assert_close(actual: object, expected: object, name: str, tolerance: float) 
         )
         raise CheckFailed(
             f"{name} is wrong: relative error {error:.1e} (tolerance {tolerance:.0e}); "
-            f"for example at index {tuple(int(i) for i in worst)} expected "
-            f"{expected[worst]:.6g}, got {found[worst]:.6g}"
+            f"for example at index {tuple(int(i) for i in worst)} "
+            f"{two_numbers(expected[worst], found[worst])}{_precision_hint(found, error)}"
         )

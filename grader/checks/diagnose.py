@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from grader.checks.compare import two_numbers
+
 
 def describe_shape_error(name: str, found: tuple[int, ...], expected: tuple[int, ...]) -> str:
     """Why a gradient may have the wrong shape, when the shapes suggest a known mistake."""
@@ -62,7 +64,7 @@ def _where(name: str, found: np.ndarray, expected: np.ndarray, tolerance: float)
     wrong = np.abs(found - expected) / scale > max(tolerance, 1e-9)
     count, total = int(wrong.sum()), wrong.size
     first = tuple(int(i) for i in np.argwhere(wrong)[0])
-    example = f"for example at index {first} expected {expected[first]:.6g}, got {found[first]:.6g}"
+    example = f"for example at index {first} {two_numbers(expected[first], found[first])}"
     if count == total:
         return f"{name} is wrong everywhere; {example}."
     place = _filters(wrong) if name == "dw" else _region(wrong)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from grader.checks.compare import rel_error
+from grader.checks.compare import rel_error, two_numbers
 from grader.checks.diagnose import describe_gradient_error, describe_shape_error
 from grader.checks.failure import CheckFailed, NoReferenceAnswer
 from grader.checks.gradients import Batched, Objective, directional_mismatch, elementwise_gradient
@@ -133,8 +133,7 @@ class GradientChecker:
         first = wrong[0]
         return (
             f"{headline} Checked one by one, {len(wrong)} of {len(checked)} sampled elements "
-            f"are wrong; for example at index {first} expected {right[first]:.6g}, got "
-            f"{found[first]:.6g}."
+            f"are wrong; for example at index {first} {two_numbers(right[first], found[first])}."
         )
 
     def _consistency(self, found: np.ndarray, forward: str, through: Batched, x: np.ndarray) -> str:
