@@ -45,3 +45,19 @@ def test_buggy_variant_loses_points_on_its_functions_only(
 def test_correct_variant_gets_full_marks(variant: Variant, tmp_path):
     results = graded(variant.write(tmp_path / "submission"))
     assert [(t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]] == []
+
+
+EXTREME = "finite and right for extreme scores"
+
+
+def test_a_gradient_off_by_the_batch_size_is_not_blamed_on_stability(tmp_path):
+    """At extreme scores, a dx that is N times too large is told so, as at ordinary scores, not
+    to shift by the maximum and never clamp."""
+    (variant,) = [v for v in BUGGY if v.name == "softmax_loss dx not divided by N"]
+    results = graded(variant.write(tmp_path / "submission"))
+    failed = [t["output"] for t in results["tests"] if t["score"] < t["max_score"]]
+    extreme = [
+        t["output"] for t in results["tests"] if t["name"].startswith(f"softmax_loss: {EXTREME}")
+    ]
+    assert extreme and all("times too large (N = 3)" in output for output in extreme), extreme
+    assert not any("subtract each row's maximum" in output for output in failed), failed

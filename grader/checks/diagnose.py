@@ -27,13 +27,16 @@ def describe_gradient_error(
     name: str, found: np.ndarray, expected: np.ndarray, tolerance: float, batch_size: int | None
 ) -> str:
     """One or two sentences on how ``found`` differs from ``expected`` (same shapes)."""
-    pattern = _pattern(name, found, expected, batch_size)
+    pattern = known_mistake(name, found, expected, batch_size)
     if pattern:
         return pattern
     return _where(name, found, expected, tolerance)
 
 
-def _pattern(name: str, found: np.ndarray, expected: np.ndarray, n: int | None) -> str | None:
+def known_mistake(name: str, found: np.ndarray, expected: np.ndarray, n: int | None) -> str | None:
+    """The known pattern of a wrong gradient (scaled, sign flipped, transposed, all zeros, off
+    by the batch size ``n``), or None: a test that suspects another cause (numerical
+    stability at extreme inputs) names it only where this finds none."""
     if not np.any(found) and np.any(expected):
         return f"{name} is all zeros."
     if found.ndim == 2 and found.shape[0] == found.shape[1] and _close(found, expected.T):

@@ -20,6 +20,7 @@ from grader.checks import (
     numerical_gradient,
     rel_error,
 )
+from grader.checks.diagnose import known_mistake
 from grader.checks.forward import LayerOutput, layer_forward
 from grader.checks.modules import check_backward, check_forward, set_parameters
 from grader.sandbox.codec import Seed
@@ -45,6 +46,7 @@ __all__ = [
     "expect_dict",
     "expect_number",
     "expect_tuple",
+    "known_mistake",
     "layer_forward",
     "leaderboard",
     "numerical_gradient",

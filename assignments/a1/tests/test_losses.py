@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_unchanged, expect_tuple
+from grader.testing import (
+    CheckFailed,
+    assert_close,
+    assert_unchanged,
+    expect_array,
+    expect_tuple,
+    known_mistake,
+    rel_error,
+)
 
 LOSSES = ["softmax_loss", "svm_loss"]
 
@@ -65,4 +73,8 @@ def test_loss_large_scores(student, reference, tolerance, loss, case):
         else ""
     )
     assert_close(value, expected_loss, f"loss{hint}", tolerance("forward"))
-    assert_close(dx, expected_dx, f"dx{hint}", tolerance("forward"))
+    found = expect_array(dx, "dx", shape=expected_dx.shape)
+    mistake = np.all(np.isfinite(found)) and known_mistake("dx", found, expected_dx, len(y))
+    if mistake and rel_error(found, expected_dx) > tolerance("forward"):
+        raise CheckFailed(mistake)  # not a matter of stability: the same at any scores
+    assert_close(found, expected_dx, f"dx{hint}", tolerance("forward"))
