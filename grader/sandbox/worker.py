@@ -44,6 +44,9 @@ class StudentCode:
         self.memory_mb = memory_mb
         self.hints = hints or {}
         self.objects: dict[int, Any] = {}
+        #: Per module, its definitions left out for a syntax error: the message and details of
+        #: the failure each gives.
+        self.broken: dict[str, dict[str, tuple[str, str]]] = {}
         #: Marks this process's handles: one held from a replaced worker is refused, not misread.
         self.token = os.urandom(6).hex()  # secrets.token_hex's bytes, without its imports
 
@@ -95,19 +98,60 @@ class StudentCode:
                     f"{filename} is not UTF-8 text (a byte on {where} is not valid "
                     "UTF-8): save it with UTF-8 encoding",
                 ) from None
-            raise Failure(
-                "file", f"{filename} has a syntax error on {where}: {exc.msg}", _syntax_context(exc)
-            ) from None
+            try:
+                mended = self._without_broken_definitions(name, exc)
+            except BaseException as other:
+                raise self._import_failure(name, other) from None
+            if mended is None:
+                raise Failure(
+                    "file", f"{filename} has a syntax error on {where}: {exc.msg}",
+                    _syntax_context(exc),
+                ) from None  # fmt: skip
+            return mended
         except BaseException as exc:
-            sys.modules.pop(name, None)
-            if _out_of_memory(exc):
-                raise Failure("file", self._import_out_of_memory(filename, exc)) from None
-            raise Failure(
-                "file",
-                f"importing {filename} failed: {_describe(exc)}"
-                f"{_import_hint(exc, self.allowed, self._raised_here(exc))}",
-                self.student_traceback(exc),
-            ) from None
+            raise self._import_failure(name, exc) from None
+
+    def _import_failure(self, name: str, exc: BaseException) -> Failure:
+        """Why importing ``name`` failed (``exc``), for the student."""
+        sys.modules.pop(name, None)
+        filename = f"{name}.py"
+        if _out_of_memory(exc):
+            return Failure("file", self._import_out_of_memory(filename, exc))
+        return Failure(
+            "file",
+            f"importing {filename} failed: {_describe(exc)}"
+            f"{_import_hint(exc, self.allowed, self._raised_here(exc))}",
+            self.student_traceback(exc),
+        )
+
+    def _without_broken_definitions(self, name: str, error: SyntaxError) -> Any:
+        """The module ``name`` imported without its top-level definitions that have a syntax
+        error (grader.sandbox.salvage), each of which then fails the calls that need it; None
+        when ``error`` is elsewhere."""
+        from importlib.util import decode_source, module_from_spec, spec_from_file_location
+
+        from grader.sandbox import salvage
+
+        path = self.submission / f"{name}.py"
+        if error.filename is None or Path(error.filename).name != path.name:
+            return None  # in a file this one imports
+        mended = salvage.without_broken_definitions(decode_source(path.read_bytes()), str(path))
+        if mended is None:
+            return None
+        source, broken = mended
+        self.broken[name] = {
+            definition: (
+                f"{path.name} has a syntax error on line {exc.lineno}, in {definition}: "
+                f"{exc.msg} (the rest of {path.name} was graded)", _syntax_context(exc),
+            )
+            for definition, exc in broken.items()
+        }  # fmt: skip
+        spec = spec_from_file_location(name, path)
+        assert spec is not None
+        module = module_from_spec(spec)
+        sys.modules[name] = module
+        exec(compile(source, str(path), "exec", dont_inherit=True), module.__dict__)
+        return module
 
     def _import_out_of_memory(self, filename: str, exc: BaseException) -> str:
         """What to do when a file's import ran out of memory: most often a large library (torch)
@@ -125,10 +169,17 @@ class StudentCode:
                 "assignment gives its code)")  # fmt: skip
 
     def function(self, module_name: str, function_name: str) -> Any:
-        function = getattr(self.module(module_name), function_name, None)
+        module = self.module(module_name)
+        broken = self.broken.get(module_name, {}).get(function_name)
+        if broken is not None:
+            raise Failure("file", *broken)
+        function = getattr(module, function_name, None)
         if not callable(function):
+            left_out = next(iter(self.broken.get(module_name, {}).values()), None)
+            because = f"; {left_out[0]}" if left_out else ""  # a definition of it, misspelt?
             raise Failure(
-                "missing_function", f"{module_name}.py does not define a function {function_name}"
+                "missing_function",
+                f"{module_name}.py does not define a function {function_name}{because}",
             )
         return function
 
