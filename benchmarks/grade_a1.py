@@ -1,7 +1,7 @@
 """How long a full grade of assignment 1 takes, against the floor any pytest-based grader pays.
 
 Run: .venv/bin/python benchmarks/grade_a1.py [--runs 5] [--envelope] [--user UID]
-     [--baseline PYTHON] [--output]
+     [--baseline PYTHON] [--output] [--failing-import]
 
 Each round runs, one after the other: the floor (``python -c "import numpy, pytest"``), then the
 whole ``grader grade SUBMISSION -a a1`` command in a fresh process for the reference solution and
@@ -19,6 +19,9 @@ per-round ratios grade / floor, so that each ratio compares runs taken under the
 grader's own user: the plain-user figure).
 --baseline: the same grades also run under another interpreter (an earlier ``grader``), run by
 run, and the ratio this / baseline is printed.
+--failing-import: a third submission, the reference whose layers.py imports matplotlib.pyplot
+and then CS231n's ``cs231n.data_utils`` (not there): every layers.py test fails on that import,
+as real submissions do.
 
 Each interpreter's ``grader`` package is byte-compiled first, as the autograder image's
 ``pip install`` (setup.sh) leaves it: a checkout installed with ``pip install -e`` has no
@@ -33,6 +36,7 @@ import contextlib
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -100,6 +104,15 @@ def envelope() -> Iterator[list[str]]:
         group.rmdir()
 
 
+def failing_import(folder: Path) -> Path:
+    """The reference, with a layers.py whose import takes matplotlib's time and then fails."""
+    shutil.copytree(SUBMISSIONS["reference solution"], folder)
+    layers = folder / "layers.py"
+    imports = "import matplotlib.pyplot as plt\nfrom cs231n.data_utils import load_CIFAR10\n"
+    layers.write_text(imports + layers.read_text())
+    return folder
+
+
 def byte_compile(python: str, cwd: Path) -> None:
     """Compile the ``grader`` package ``python`` imports, as pip does when it installs one."""
     where = "import grader, os; print(os.path.dirname(grader.__file__))"
@@ -121,6 +134,8 @@ def main() -> None:
     parser.add_argument(
         "--output", action="store_true", help="grade -o results.json, with the training curves"
     )
+    parser.add_argument("--failing-import", action="store_true",
+                        help="also a submission whose layers.py fails to import")  # fmt: skip
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {platform.python_implementation()} "
           f"{platform.python_version()}, {platform.system()}, "
@@ -134,6 +149,9 @@ def main() -> None:
         os.chown(out, args.user, args.user)
         env["HOME"] = str(out)
     out.chmod(0o700)
+    submissions = dict(SUBMISSIONS)
+    if args.failing_import:
+        submissions["failing import"] = failing_import(out / "failing-import")
     for python in pythons:
         byte_compile(python, out)
     results = out / "results.json"
@@ -142,7 +160,7 @@ def main() -> None:
     with envelope() if args.envelope else contextlib.nullcontext([]) as wrap:
         for _ in range(args.runs):
             floor.append(run([sys.executable, *FLOOR], [*wrap, *prefix], env, out))
-            for name, path in SUBMISSIONS.items():
+            for name, path in submissions.items():
                 for python in pythons:
                     command = grade_command(python, path, results if args.output else None)
                     timed = run(command, [*wrap, *prefix], env, out)
@@ -163,7 +181,7 @@ def main() -> None:
         print(f"| {label} | {statistics.median(walls):.2f} | {min(walls):.2f} | {max(walls):.2f} "
               f"| {statistics.median(c for _, c in times):.2f} | {ratio:.1f} |")  # fmt: skip
     if args.baseline:
-        for name in SUBMISSIONS:
+        for name in submissions:
             this, base = grades[(name, pythons[0])], grades[(name, pythons[1])]
             ratio = statistics.median(a[0] / b[0] for a, b in zip(this, base, strict=True))
             print(f"{name}: this / baseline {ratio:.2f}")
