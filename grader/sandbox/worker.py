@@ -320,9 +320,9 @@ def _import_hint(exc: BaseException, modules: set[str], raised_here: bool) -> st
         missing = exc.name if isinstance(exc, ModuleNotFoundError) and raised_here else None
         if type(missing) is not str or missing.split(".")[0] in modules:
             return ""  # not the submission's own import (a library's), or a file of it
-        return (f"; the grader runs the submission's own files with the libraries the "
-                f"assignment names only: unless it names {missing}, remove that import, or "
-                "copy what you use of it into the file")  # fmt: skip
+        return (f"; the grader runs the assignment's files only (no other file of a submission "
+                f"is there), with the libraries the assignment names: unless it names {missing}, "
+                "remove that import, or copy what you use of it into the file")  # fmt: skip
     except BaseException:  # a student's exception whose text or name misbehaves
         return ""
 
