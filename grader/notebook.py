@@ -2,8 +2,10 @@
 
 From each code cell, the top-level imports, function and class definitions, assignments of
 literal constants and aliases (``batchnorm_backward_alt = batchnorm_backward``, ``relu = np.fmax``:
-a name or attribute chain of something the notebook defines or imports) are kept; every other
-top-level statement (a training loop, a plot, an infinite loop) is dropped, so it never runs.
+a name or attribute chain of something the notebook defines or imports), also to an attribute
+of what it defines (``Conv2D.backward = conv_backward``: a method added in a later cell), are
+kept; every other top-level statement (a training loop, a plot, an infinite loop) is dropped,
+so it never runs.
 IPython magics and shell escapes are dropped too.
 
 The kept statements become a module that loads them one by one in the worker
@@ -186,8 +188,18 @@ def _is_constant(node: ast.stmt) -> bool:
 
 def _is_alias(node: ast.stmt, bound: set[str]) -> bool:
     """``NAME = other`` or ``NAME = module.attr.attr``, where ``other`` / ``module`` is bound
-    by a kept statement of the notebook (a definition, an import, a constant)."""
+    by a kept statement of the notebook (a definition, an import, a constant); or the same
+    assigned to an attribute of a bound name (``Conv2D.backward = conv_backward``)."""
     value = _assigned_value(node)
-    while isinstance(value, ast.Attribute):
-        value = value.value
-    return isinstance(value, ast.Name) and value.id in bound
+    if value is None and isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        if isinstance(target, ast.Attribute) and _root_name(target) in bound:
+            value = node.value
+    return value is not None and _root_name(value) in bound
+
+
+def _root_name(expression: ast.expr) -> str | None:
+    """The name an attribute chain starts from (``np`` in ``np.linalg.norm``), if it is one."""
+    while isinstance(expression, ast.Attribute):
+        expression = expression.value
+    return expression.id if isinstance(expression, ast.Name) else None

@@ -50,6 +50,8 @@ def test_extract_keeps_aliases_of_what_the_notebook_defines_or_imports(tmp_path)
         "batchnorm_backward_alt = batchnorm_backward\nnorm = linalg.norm\nfmax = np.fmax",
         "class Activations:\n    @staticmethod\n    def relu(x):\n        return x\n\n"
         "relu_forward = Activations.relu\nalso = relu_forward",
+        "def tanh(self, x):\n    return -x\n\nActivations.tanh = tanh\n"
+        "Activations.sigmoid = undefined_name\nundefined_name.attr = tanh",
         "model = make_model()\nalias_of_dropped = model\nstray = undefined_name.attr",
     )
     source, notes = extract(path)
@@ -59,9 +61,11 @@ def test_extract_keeps_aliases_of_what_the_notebook_defines_or_imports(tmp_path)
     assert namespace["relu_forward"](3) == 3 and namespace["also"](4) == 4
     assert namespace["EPS"] == 1e-8 and namespace["fmax"](1, 2) == 2
     assert namespace["norm"]([3.0, 4.0]) == 5.0
+    assert namespace["Activations"]().tanh(2) == -2  # a method added in a later cell
+    assert not hasattr(namespace["Activations"], "sigmoid")
     for name in ("model", "alias_of_dropped", "stray", "print_function"):
         assert name not in namespace
-    assert notes == ["a1.ipynb: 3 top-level statements other than imports and definitions were "
+    assert notes == ["a1.ipynb: 5 top-level statements other than imports and definitions were "
                      "not run."]  # fmt: skip
 
 
