@@ -220,7 +220,7 @@ def _hidden_paths(manifest: Manifest, workdir: Path) -> list[Path]:
     candidates += [Path(os.environ[name]) for name in STAFF_VARIABLES if os.environ.get(name)]
     package = Path(__file__).resolve().parent
     if (package.parent / "pyproject.toml").is_file():  # a checkout, not site-packages
-        candidates += package.parent.iterdir()
+        candidates += [p for p in package.parent.iterdir() if not p.is_symlink()]
     needed = [Path(p).resolve() for p in (*sys.path, sys.prefix, sys.base_prefix) if p]
     needed += [workdir.resolve(), Path(tempfile.gettempdir()).resolve(), package]
     hidden = {path.resolve() for path in candidates if path.exists()}

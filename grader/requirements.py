@@ -1,4 +1,4 @@
-"""An assignment's ``python_packages`` and ``preload`` modules, checked where it is graded.
+"""An assignment's ``python_packages``, checked where it is graded.
 
 Gradescope's image installs them (setup.sh); a TA's laptop, a student's self-check or a
 cluster node may lack them, and a grade there would fail every test with the student's own
@@ -7,7 +7,6 @@ import error ("No module named 'torch'") instead of saying what the machine is m
 
 from __future__ import annotations
 
-import importlib.util
 import shlex
 import sys
 from importlib.metadata import PackageNotFoundError, distribution
@@ -34,9 +33,7 @@ def missing_packages(manifest: Manifest) -> list[str]:
 
 
 def require_packages(manifest: Manifest) -> None:
-    """Refuse to grade without the assignment's packages, or with a ``preload`` module this
-    Python cannot find (a fork server that fails to start would say much less): a staff
-    error, in one line."""
+    """Refuse to grade without the assignment's packages: a staff error, in one line."""
     missing = missing_packages(manifest)
     if missing:
         install = " ".join(shlex.quote(spec) for spec in missing)
@@ -44,11 +41,3 @@ def require_packages(manifest: Manifest) -> None:
             f"{manifest.name} needs {', '.join(missing)} (python_packages in {manifest.path}), "
             f"which this Python ({sys.executable}) lacks: pip install {install}"
         )
-    for name in manifest.preload:
-        top = name.partition(".")[0]  # a submodule's spec would import its package
-        if importlib.util.find_spec(top) is None:
-            raise ManifestError(
-                f"{manifest.name} preloads {name} (preload in {manifest.path}), which this "
-                f"Python ({sys.executable}) cannot import: install it, and list its package "
-                "under python_packages"
-            )

@@ -7,6 +7,7 @@ import pytest
 
 from grader.checks import CheckFailed, assert_close
 from grader.checks.compare import two_numbers
+from grader.checks.diagnose import known_mistake
 
 
 def test_numbers_that_differ_beyond_six_digits_are_shown_with_more():
@@ -35,3 +36,10 @@ def test_a_wrong_float64_result_gets_no_precision_hint():
     with pytest.raises(CheckFailed) as info:
         assert_close(np.array([1.0, 2.0]) * 1.5, np.array([1.0, 2.0]), "out", 1e-7)
     assert "float64" not in str(info.value) and "expected 1, got 1.5" in str(info.value)
+
+
+def test_a_gradient_right_but_for_rounding_is_no_known_mistake():
+    """float32 noise is no constant factor ("1 times the right gradient"): nothing to name."""
+    expected = np.array([[0.1, 0.2], [0.3, -0.6]])
+    assert known_mistake("dx", expected.astype(np.float32) * (1 + 3e-7), expected, 2) is None
+    assert known_mistake("dx", 2 * expected, expected, 2).startswith("dx is 2 times too large")

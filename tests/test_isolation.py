@@ -159,20 +159,29 @@ def test_staff_files_are_unreadable(mode, workspace):
 
 def test_student_code_writes_only_in_its_scratch_and_temporary_folders(mode, workspace):
     """Not in the grader's own Python (a .pth file there would run in every later Python), the
-    results' folder, the user's files or folders every user may write (the workspace is one)."""
+    results' folder, the user's files or folders every user may write (``shared``, as
+    /run/lock). The grader's temporary folder is reached through a link (its scratch folder
+    must stay writable all the same)."""
     if mode == "root without namespaces":
         pytest.skip("without a mount namespace, folders every user may write stay writable")
     skip_plain_user_without("mount_ns", mode, "student code writes wherever the user may")
     if not os.access("/run", os.W_OK):
         pytest.skip("no /run to make a folder every user may write in, outside /tmp")
-    shared = Path(tempfile.mkdtemp(prefix="isolation-", dir="/run"))  # as /run/lock is
+    shared, temporary = (Path(tempfile.mkdtemp(prefix="isolation-", dir="/run")) for _ in "ab")
+    link = temporary.with_name(temporary.name + "-link")
     try:
-        shared.chmod(0o1777)
+        for folder in (shared, temporary):
+            folder.chmod(0o1777)
+        link.symlink_to(temporary)
         targets = {"shared": str(shared), "results' folder": str(workspace / "out")}
-        results, _, _ = grade(mode, workspace, f"TARGETS = {targets!r}\n" + iso.WRITES_OUTSIDE)
+        attack = f"TARGETS = {targets!r}\n" + iso.WRITES_OUTSIDE
+        results, done, _ = grade(mode, workspace, attack, env={"TMPDIR": str(link)})
         assert list(shared.iterdir()) == []
+        assert "other file systems read-only" in done.stdout.replace("\n", " "), done.stdout
     finally:
-        shutil.rmtree(shared)
+        link.unlink(missing_ok=True)
+        for folder in (shared, temporary):
+            shutil.rmtree(folder)
     (attack,) = [t for t in results["tests"] if t["name"].startswith("attack")]
     assert "WROTE home, tmp\n" in attack["output"], attack["output"]
     assert list(workspace.rglob("planted-by-student")) == []
@@ -340,3 +349,9 @@ def test_nothing_outlives_a_grader_that_is_killed(workspace):
     while iso.processes_sleeping(str(submission)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert iso.processes_sleeping(str(submission)) == []
+
+
+def test_the_report_names_file_systems_a_worker_could_not_make_read_only():
+    plan = Isolation(own_uid=True, mount_ns=True)
+    assert plan.report()[1].endswith("staff folders hidden; other file systems read-only")
+    assert plan.report([], ["/srv/data"])[1].endswith("file systems read-only but /srv/data")

@@ -361,6 +361,20 @@ def test_a_file_whose_import_failed_is_not_imported_again_in_each_test(student, 
     assert (home / "imports").read_text() == "x"
 
 
+def test_an_import_that_failed_after_earlier_calls_is_tried_again(student, tmp_path):
+    """Only a fresh worker's failed import is remembered: after earlier calls, what they left
+    (memory held, a module imported) may be why it failed."""
+    (tmp_path / "extra.py").write_text(
+        "import sys\nif 'layers' in sys.modules:\n    raise RuntimeError('layers came first')\n"
+        "def f():\n    return 1\n"
+    )
+    student.layers.forward(np.ones((1, 1)), np.ones((1, 1)))
+    with pytest.raises(SubmissionFileError, match="layers came first"):
+        student.extra.f()
+    student._sandbox.begin_test()
+    assert student.extra.f() == 1
+
+
 def test_memory_limit_fails_the_call_not_the_grader(student):
     with pytest.raises((StudentRaised, WorkerCrashed), match=r"MemoryError|memory"):
         student.layers.hog()
@@ -512,6 +526,29 @@ def test_syntax_error_in_one_file_leaves_the_other_usable(student, tmp_path):
         student.optim.sgd(np.ones(1), np.ones(1))
     student._sandbox.begin_test()
     assert student.layers.forward(np.ones((1, 1)), np.ones((1, 1)))[0].item() == 1.0
+
+
+@pytest.mark.parametrize(
+    "source, outcome",
+    [
+        ("def g():\n    print 'x'\n\ndef f():\n    return 1\n", 1),
+        ("def f():\n    print 'x'\n\ndef f():\n    return 2\n", 2),  # defined again, right
+        ("def f():\n    print 'x'\n\nVALUE = f()\n", "syntax error on line 2: Missing"),
+        ("class Layer:\n    def f(self):\n        print 'x'\n\nclass Affine(Layer):\n"
+         "    pass\n\ndef f():\n    return 3\n", "syntax error on line 3: Missing"),
+    ],
+    ids=["another function", "defined again", "used at the top level", "a base class"],
+)  # fmt: skip
+def test_a_syntax_error_in_a_definition_costs_only_what_needs_it(student, tmp_path, source,
+                                                                  outcome):  # fmt: skip
+    """The definition is left out and the rest graded, unless the file does not import without
+    it: then its syntax error is what the student must fix, and is what the student reads."""
+    (tmp_path / "extra.py").write_text(source)
+    if isinstance(outcome, int):
+        assert student.extra.f() == outcome
+    else:
+        with pytest.raises(SubmissionFileError, match=f"extra.py has a {outcome}"):
+            student.extra.f()
 
 
 def test_objective_evaluates_many_points_in_one_call(student):

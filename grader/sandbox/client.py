@@ -120,6 +120,8 @@ class WorkerProcess:
             isolation.probe(os.geteuid() == 0), own_uid=self.user.drops_privileges
         )
         self._pid: int | None = None
+        #: File systems the last worker could not make read-only (enter_worker_namespaces).
+        self.left_writable: list[str] = []
         self._zygote: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
         self._output: OutputCapture | None = None
@@ -131,8 +133,9 @@ class WorkerProcess:
         #: The limits under which each module's import ran out of time (not cut short), until
         #: one finishes: see _refuse_slow_import.
         self._import_timeouts: dict[str, list[TimeLimit]] = {}
-        #: Why each module's import failed (a syntax error, a missing import...), said again at
-        #: once to later calls instead of importing it anew in each fresh worker, each test.
+        #: Why each module's import failed (a syntax error, a missing import...) as the first
+        #: request of a fresh worker, said again at once to later calls instead of importing it
+        #: anew in each fresh worker, each test.
         self._import_failures: dict[str, str] = {}
         #: The last request the current worker answered: it was alive then, so a death that
         #: the next request's send finds happened in between.
@@ -174,12 +177,14 @@ class WorkerProcess:
         ready = self._exchange(None, startup, "your code", deadline)
         if ready.get("unreadable"):
             raise SandboxUserError(_unreachable_message(self.user, ready["unreadable"]))
+        # Said before any student code ran: the worker's own word.
+        self.left_writable = [str(p) for p in ready.get("writable") or [] if isinstance(p, str)]
 
     def _answer(self, deadline: float) -> bytes:
         """The fork server's answer, waited for no later than ``deadline``."""
         assert self._control is not None
         self._control.settimeout(max(deadline - time.monotonic(), 0.001))
-        answer = self._control.recv(64)
+        answer = self._control.recv(4096)
         if not answer:
             raise OSError("the fork server is gone")
         return answer
@@ -235,6 +240,12 @@ class WorkerProcess:
             ready = self._answer(deadline)
         except OSError:
             ready = b""
+        if ready.startswith(b"preload "):
+            self._stop_zygote()
+            raise SandboxUserError(
+                f"the fork server could not import what the manifest's preload lists: "
+                f"{ready[8:].decode(errors='replace')}; install it, or take it out of preload"
+            )
         if ready != b"ready\n":
             self._stop_zygote()
             raise WorkerCrashed("the process that starts your code could not start")
@@ -349,12 +360,13 @@ class WorkerProcess:
 
     def _import(self, module: str, limit: TimeLimit, deadline: float) -> float:
         """Import ``module`` in the worker by ``deadline``; returns the seconds it took."""
-        started = time.monotonic()
+        started, fresh = time.monotonic(), not self._answered
         request = {"op": "import", "module": module, "function": f"the import of {module}.py"}
         try:
             self._reply(request, limit, deadline)
         except SubmissionFileError as exc:
-            self._import_failures[module] = str(exc)
+            if fresh:  # not after earlier calls, whose state (memory held) may be the cause
+                self._import_failures[module] = str(exc)
             raise
         except StudentTimeout:
             if limit.seconds < SLOW_IMPORT_SHARE * self.limits.call_timeout:  # cut short: the
@@ -431,11 +443,12 @@ class WorkerProcess:
         else:
             how = "ended"
         message = f"the process running your code {how} during {what}"
-        if idle:
-            after = f"after {self._answered} finished" if self._answered else "after it started"
-            message = (f"the process running your code {how} between two calls, {after} and "
-                       f"before {what}: code that a call left running (a thread, a timer, a "
-                       "child process) ended it")  # fmt: skip
+        if idle and self._answered:
+            message = (f"the process running your code {how} between two calls, after "
+                       f"{self._answered} finished and before {what}: code that a call left "
+                       "running (a thread, a timer, a child process) ended it")  # fmt: skip
+        elif idle:  # no code of the student's had run in it
+            message = f"the process for your code {how} before {what}, before any of it ran"
         printed = self.printed().strip()
         killed_for_a_limit = code is not None and -code in _LIMIT_SIGNALS
         if self.limits.memory_mb and not killed_for_a_limit and _MEMORY_GONE.search(printed[-300:]):

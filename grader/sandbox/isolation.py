@@ -8,8 +8,8 @@ Python 3.11 has no ``os.unshare``, so libc's ``unshare`` and ``mount`` are calle
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
+import errno
 import functools
 import os
 import re
@@ -54,9 +54,12 @@ class Isolation:
     mount_ns: bool = False
     net_ns: bool = False
 
-    def report(self, hidden: list[str] | None = None) -> list[str]:
+    def report(
+        self, hidden: list[str] | None = None, writable: list[str] | None = None
+    ) -> list[str]:
         """For staff: what holds and what does not, one line each; ``hidden``: the staff
-        folders and files that a mount namespace would hide."""
+        folders and files that a mount namespace would hide; ``writable``: the file systems
+        that a worker could not make read-only."""
         if self.own_uid:
             who = (
                 "student code runs under a uid of its own grading: it cannot signal, trace or "
@@ -73,7 +76,12 @@ class Isolation:
         exposed = [path for path in hidden or [] if readable_by_others(path)]
         return [
             who,
-            "private /tmp, /var/tmp, /dev/shm and System V IPC per worker; staff folders hidden"
+            "private /tmp, /var/tmp, /dev/shm and System V IPC per worker; staff folders hidden; "
+            + (
+                f"file systems read-only but {', '.join(writable)}"
+                if writable
+                else "other file systems read-only"
+            )
             if self.mount_ns
             else "no mount namespace: files readable by every user stay readable by student "
             "code (staff files are closed to its uid by an ACL where the file system allows)"
@@ -112,19 +120,19 @@ def enter_user_namespace(extra: int) -> None:
 def enter_worker_namespaces(
     plan: Isolation, keep: list[str], hide: list[str], closed: list[str] | None = None,
     writable: list[str] | None = None,
-) -> None:  # fmt: skip
+) -> list[str]:  # fmt: skip
     """In a fresh worker, still privileged: private temporary folders and System V IPC (its
     shared memory and queues go with the worker), empty ``closed`` folders (those other users
     cannot enter, above this Python's: /root for a pyenv Python), those of ``keep`` (the
     submission, the scratch folder, this Python's folders) that were under one of them mounted
     back, ``hide`` made empty, every file system read-only but the temporary folders and
     ``writable`` (the scratch folder), and a /proc that shows only this grading's PID
-    namespace."""
+    namespace. Returns the file systems that could not be made read-only."""
     unshare(
         (CLONE_NEWNS | CLONE_NEWIPC if plan.mount_ns else 0) | (CLONE_NEWNET if plan.net_ns else 0)
     )
     if not plan.mount_ns:
-        return
+        return []
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     replaced = [*SHARED_TEMP, *(closed or [])]
     under = [p for p in keep if any(Path(p).is_relative_to(folder) for folder in replaced)]
@@ -143,21 +151,24 @@ def enter_worker_namespaces(
             mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0,size=4k")
         elif os.path.isfile(path):
             mount("/dev/null", path, None, MS_BIND)
-    _read_only_but(writable or [])
+    left = _read_only_but(writable or [])
     if plan.pid_ns:
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    return left
 
 
-def _read_only_but(writable: list[str]) -> None:
+def _read_only_but(writable: list[str]) -> list[str]:
     """Remount every mount of this namespace read-only, but the private temporary folders and
     ``writable`` (each made a mount of its own first). Otherwise student code could write
     wherever the worker's user may: as a plain user, the user's home and the grader's own
     Python (a .pth file in its site-packages runs in every later Python started there); as
-    root, folders every user may write (/run/lock). A mount that cannot be remounted (gone
-    under a hidden folder, or refused) is left as it is."""
+    root, folders every user may write (/run/lock). Returns the mounts that this kernel
+    refused to remount."""
+    writable = [os.path.realpath(path) for path in writable]  # as /proc/self/mountinfo has them
     for path in writable:
         mount(path, path, None, MS_BIND)
-    spared = {*SHARED_TEMP, *writable}
+    spared = {*(os.path.realpath(path) for path in SHARED_TEMP), *writable}
+    refused = []
     for line in Path("/proc/self/mountinfo").read_text().splitlines():
         fields = line.split()
         point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), fields[4])  # \040: space
@@ -167,8 +178,12 @@ def _read_only_but(writable: list[str]) -> None:
         flags = MS_BIND | MS_REMOUNT | MS_RDONLY
         for option in options:
             flags |= KEPT_OPTIONS.get(option, 0)
-        with contextlib.suppress(OSError):
+        try:
             mount(None, point, None, flags)
+        except OSError as exc:  # gone or shadowed (ENOENT, EINVAL): out of student code's reach
+            if exc.errno in (errno.EPERM, errno.EACCES):
+                refused.append(point)
+    return refused
 
 
 def readable_by_others(path: str) -> bool:

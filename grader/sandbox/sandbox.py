@@ -76,7 +76,7 @@ class Sandbox:
     def isolation_report(self) -> list[str]:
         """For staff: what isolates student code here, and which staff files it can read."""
         hidden = [str(path) for path in self._worker.hide if path not in self._denied]
-        return self.isolation.report(hidden)
+        return self.isolation.report(hidden, self._worker.left_writable)
 
     def check_start(self) -> None:
         """Start the worker once before grading (it imports no student code yet), so that a

@@ -127,7 +127,8 @@ class StudentCode:
     def _without_broken_definitions(self, name: str, error: SyntaxError) -> Any:
         """The module ``name`` imported without its top-level definitions that have a syntax
         error (grader.sandbox.salvage), each of which then fails the calls that need it; None
-        when ``error`` is elsewhere."""
+        when ``error`` is elsewhere, or when the file does not import without them (its top
+        level calls one, or a class derives from one): the syntax error is the thing to fix."""
         from importlib.util import decode_source, module_from_spec, spec_from_file_location
 
         from grader.sandbox import salvage
@@ -139,18 +140,23 @@ class StudentCode:
         if mended is None:
             return None
         source, broken = mended
+        spec = spec_from_file_location(name, path)
+        assert spec is not None
+        module = module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            exec(compile(source, str(path), "exec", dont_inherit=True), module.__dict__)
+        except BaseException:
+            sys.modules.pop(name, None)
+            return None
         self.broken[name] = {
             definition: (
                 f"{path.name} has a syntax error on line {exc.lineno}, in {definition}: "
                 f"{exc.msg} (the rest of {path.name} was graded)", _syntax_context(exc),
             )
             for definition, exc in broken.items()
+            if getattr(module, definition, None) is None  # not defined again, further down
         }  # fmt: skip
-        spec = spec_from_file_location(name, path)
-        assert spec is not None
-        module = module_from_spec(spec)
-        sys.modules[name] = module
-        exec(compile(source, str(path), "exec", dont_inherit=True), module.__dict__)
         return module
 
     def _import_out_of_memory(self, filename: str, exc: BaseException) -> str:
@@ -343,11 +349,12 @@ def _syntax_context(exc: SyntaxError) -> str:
 
 
 def serve(
-    worker: StudentCode, read_fd: int, write_fd: int, unreadable: list[str] | None = None
+    worker: StudentCode, read_fd: int, write_fd: int, status: dict[str, list[str]] | None = None
 ) -> None:
     """Answer requests until the grader closes the pipe. The first reply says the worker is
-    ready, and which folders of the grader's Python its user cannot read (if any)."""
-    ready = {"ok": True, "ready": True, "unreadable": list(unreadable or [])}
+    ready, and ``status``: which folders of the grader's Python its user cannot read
+    (``unreadable``), which file systems it can write that should be read-only (``writable``)."""
+    ready = {"ok": True, "ready": True, **(status or {})}
     channel.send(write_fd, codec.encode(ready))
     handlers = {"objective": worker.objective, "import": worker.load, **handles.requests(worker)}
     while True:
@@ -381,9 +388,9 @@ def _failure(failure: Failure) -> bytes:
     return codec.encode({"ok": False, "kind": failure.kind, "message": message, "details": details})
 
 
-def main(argv: list[str], unreadable: list[str] | None = None) -> None:
+def main(argv: list[str], status: dict[str, list[str]] | None = None) -> None:
     submission, read_fd, write_fd, memory_mb, hints, *modules = argv
     path = Path(submission).resolve()
     sys.path.insert(0, str(path))
     worker = StudentCode(path, modules, int(memory_mb), json.loads(hints))
-    serve(worker, int(read_fd), int(write_fd), unreadable)
+    serve(worker, int(read_fd), int(write_fd), status)

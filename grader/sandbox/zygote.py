@@ -80,9 +80,10 @@ def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
         plan = Isolation(**config["isolation"])
+        writable: list[str] = []  # file systems that could not be made read-only
         if plan.mount_ns or plan.net_ns:
             keep = [config["submission"], config["scratch"], *config["imports"]]
-            isolation.enter_worker_namespaces(
+            writable = isolation.enter_worker_namespaces(
                 plan, keep, config["hide"], config["closed"], [config["scratch"]]
             )
         for kind, value in config["bounds"]:
@@ -92,7 +93,7 @@ def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any
             SandboxUser(config["uid"], config["gid"]).become()
         elif plan.user_ns:
             isolation.drop_capabilities()
-        keyrings.join_new_session()  # not the grader's: keys put there would outlive the worker
+        keyrings.fresh_keyrings()  # nothing an earlier worker kept there, nothing of the grader's
         isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)  # after: a new uid clears it
         os.closerange(3, min(read_fd, write_fd))
         os.closerange(max(read_fd, write_fd) + 1, 1 << 16)
@@ -105,7 +106,7 @@ def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any
         config.clear()
         from grader.sandbox import worker
 
-        worker.main(argv, unreadable)
+        worker.main(argv, {"unreadable": unreadable, "writable": writable})
     except BaseException:  # the grader's fault, or this machine's: shown to staff
         traceback.print_exc()
         os._exit(1)
@@ -149,7 +150,11 @@ def main(argv: list[str]) -> None:
     import numpy  # noqa: F401 - the point of the fork server: imported once, before any fork
 
     for name in config["preload"]:  # the manifest's (torch): staff-chosen, as trusted as numpy
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except BaseException as exc:  # a staff error: said to the grader, which stops there
+            control.sendall(f"preload {name}: {type(exc).__name__}: {exc}".encode()[:2000])
+            return
     import grader.sandbox.worker  # also names the package (below)
 
     # sys.path, and the grader's own package: an editable install finds it through a finder of
