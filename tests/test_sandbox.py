@@ -365,7 +365,7 @@ def test_an_import_that_failed_after_earlier_calls_is_tried_again(student, tmp_p
     """Only a fresh worker's failed import is remembered: after earlier calls, what they left
     (memory held, a module imported) may be why it failed."""
     (tmp_path / "extra.py").write_text(
-        "import sys\nif 'layers' in sys.modules:\n    raise RuntimeError('layers came first')\n"
+        "import sys\nif 'layers' in sys.modules:\n    raise ImportError('layers came first')\n"
         "def f():\n    return 1\n"
     )
     student.layers.forward(np.ones((1, 1)), np.ones((1, 1)))

@@ -22,9 +22,9 @@ from grader.sandbox import channel, codec, isolation
 from grader.sandbox.errors import (
     ERROR_KINDS,
     BadValue,
+    ImportFailed,
     ImportFailedBefore,
     StudentTimeout,
-    SubmissionFileError,
     WorkerCrashed,
 )
 from grader.sandbox.output import OutputCapture
@@ -133,9 +133,9 @@ class WorkerProcess:
         #: The limits under which each module's import ran out of time (not cut short), until
         #: one finishes: see _refuse_slow_import.
         self._import_timeouts: dict[str, list[TimeLimit]] = {}
-        #: Why each module's import failed (a syntax error, a missing import...) as the first
-        #: request of a fresh worker, said again at once to later calls instead of importing it
-        #: anew in each fresh worker, each test.
+        #: Why each module's import failed for a reason of its own (a syntax error, a missing
+        #: import: ImportFailed) as the first request of a fresh worker, said again at once to
+        #: later calls instead of importing it anew in each fresh worker, each test.
         self._import_failures: dict[str, str] = {}
         #: The last request the current worker answered: it was alive then, so a death that
         #: the next request's send finds happened in between.
@@ -364,8 +364,8 @@ class WorkerProcess:
         request = {"op": "import", "module": module, "function": f"the import of {module}.py"}
         try:
             self._reply(request, limit, deadline)
-        except SubmissionFileError as exc:
-            if fresh:  # not after earlier calls, whose state (memory held) may be the cause
+        except ImportFailed as exc:
+            if fresh:  # not after earlier calls, whose state (a module they set up) may be why
                 self._import_failures[module] = str(exc)
             raise
         except StudentTimeout:

@@ -32,6 +32,11 @@ class SubmissionFileError(StudentCodeError):
     """A submission file is missing, or failed to import (syntax error, import error...)."""
 
 
+class ImportFailed(SubmissionFileError):
+    """The file's import failed for a reason of the file's own (a syntax error, a module it
+    imports that is not there): it would fail the same in any fresh worker."""
+
+
 class ImportFailedBefore(SubmissionFileError):
     """The file's import failed in an earlier call: said again without running anything."""
 
@@ -50,6 +55,7 @@ ERROR_KINDS: dict[str, type[StudentCodeError]] = {
     "untouched_stub": UntouchedStub,
     "exception": StudentRaised,
     "file": SubmissionFileError,
+    "import_failed": ImportFailed,
     "missing_function": MissingFunction,
     "bad_value": BadValue,
 }

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from grader.reporting.caps import cap
-from grader.sandbox import channel, codec, handles
+from grader.sandbox import channel, codec, course_imports, handles
 
 
 class Failure(Exception):
@@ -94,7 +94,7 @@ class StudentCode:
             sys.modules.pop(name, None)
             if "codec can't decode" in str(exc.msg) or "Non-UTF-8 code" in str(exc.msg):
                 raise Failure(
-                    "file",
+                    "import_failed",
                     f"{filename} is not UTF-8 text (a byte on {where} is not valid "
                     "UTF-8): save it with UTF-8 encoding",
                 ) from None
@@ -104,7 +104,7 @@ class StudentCode:
                 raise self._import_failure(name, other) from None
             if mended is None:
                 raise Failure(
-                    "file", f"{filename} has a syntax error on {where}: {exc.msg}",
+                    "import_failed", f"{filename} has a syntax error on {where}: {exc.msg}",
                     _syntax_context(exc),
                 ) from None  # fmt: skip
             return mended
@@ -112,13 +112,15 @@ class StudentCode:
             raise self._import_failure(name, exc) from None
 
     def _import_failure(self, name: str, exc: BaseException) -> Failure:
-        """Why importing ``name`` failed (``exc``), for the student."""
+        """Why importing ``name`` failed (``exc``), for the student: "import_failed" where any
+        fresh worker would fail the same (a module it imports is not there), "file" where the
+        cause may lie elsewhere (memory, what the code at its top level did)."""
         sys.modules.pop(name, None)
         filename = f"{name}.py"
         if _out_of_memory(exc):
             return Failure("file", self._import_out_of_memory(filename, exc))
         return Failure(
-            "file",
+            "import_failed" if isinstance(exc, ImportError) else "file",
             f"importing {filename} failed: {_describe(exc)}"
             f"{_import_hint(exc, self.allowed, self._raised_here(exc))}",
             self.student_traceback(exc),
@@ -145,7 +147,8 @@ class StudentCode:
         module = module_from_spec(spec)
         sys.modules[name] = module
         try:
-            exec(compile(source, str(path), "exec", dont_inherit=True), module.__dict__)
+            code = course_imports.compile_submission(source, str(path), self.allowed)
+            exec(code, module.__dict__)
         except BaseException:
             sys.modules.pop(name, None)
             return None
@@ -309,9 +312,10 @@ def _source(frame: traceback.FrameSummary) -> str:
 
 def _import_hint(exc: BaseException, modules: set[str], raised_here: bool) -> str:
     """What to change when an import fails for how the grader imports a submission: each file
-    a module of its own, outside any package (CS231n's code imports ``from .layers`` and
-    ``from cs231n.layers``), with the assignment's libraries only, and plain Python (a notebook
-    saved as a script calls ``get_ipython()`` for each of its magics)."""
+    a module of its own, outside any package (CS231n's ``from .layers`` and ``from
+    cs231n.layers`` find the assignment's own files, grader.sandbox.course_imports, and no
+    other), with the assignment's libraries only, and plain Python (a notebook saved as a
+    script calls ``get_ipython()`` for each of its magics)."""
     try:
         if isinstance(exc, NameError) and exc.name == "get_ipython":
             return ("; this file looks like a notebook saved as a script, whose IPython magics "
@@ -321,8 +325,9 @@ def _import_hint(exc: BaseException, modules: set[str], raised_here: bool) -> st
             return ""
         if "relative import" in str.__str__(str(exc)):
             return ("; the grader imports each file of the submission as a module of its own, "
-                    "not as part of a package: import it by its name ('from layers import "
-                    "...'), not relatively ('from .layers import ...')")  # fmt: skip
+                    "not as part of a package: a relative import names the assignment's own "
+                    "files only ('from .layers import ...'): copy what you use of any other "
+                    "file into this one, or remove the import")  # fmt: skip
         missing = exc.name if isinstance(exc, ModuleNotFoundError) and raised_here else None
         if type(missing) is not str or missing.split(".")[0] in modules:
             return ""  # not the submission's own import (a library's), or a file of it
@@ -392,5 +397,6 @@ def main(argv: list[str], status: dict[str, list[str]] | None = None) -> None:
     submission, read_fd, write_fd, memory_mb, hints, *modules = argv
     path = Path(submission).resolve()
     sys.path.insert(0, str(path))
+    sys.meta_path.insert(0, course_imports.SubmissionFinder(path, set(modules)))
     worker = StudentCode(path, modules, int(memory_mb), json.loads(hints))
     serve(worker, int(read_fd), int(write_fd), status)
