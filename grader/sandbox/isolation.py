@@ -28,7 +28,7 @@ MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 #: namespace they are locked, and a remount that leaves one out is refused.
 KEPT_OPTIONS = {
     "nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": 1024,
-    "nodiratime": 2048, "relatime": 1 << 21, "strictatime": 1 << 24,
+    "nodiratime": 2048, "relatime": 1 << 21, "strictatime": 1 << 24, "nosymfollow": 256,
 }  # fmt: skip
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
 #: Set to "off" to use no namespaces at all.
