@@ -3,7 +3,8 @@
 From each code cell, the top-level imports, function and class definitions, assignments of
 literal constants and aliases (``batchnorm_backward_alt = batchnorm_backward``, ``relu = np.fmax``:
 a name or attribute chain of something the notebook defines or imports), also to an attribute
-of what it defines (``Conv2D.backward = conv_backward``: a method added in a later cell), are
+of what it defines (``Conv2D.backward = conv_backward``: a method added in a later cell), and
+values an imported library makes from literals (``Cache = namedtuple("Cache", "x w")``) are
 kept; every other top-level statement (a training loop, a plot, an infinite loop) is dropped,
 so it never runs.
 IPython magics and shell escapes are dropped too.
@@ -17,12 +18,16 @@ process, so its size is capped and it is read without keeping its outputs.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 #: Notebooks larger than this are not graded (outputs, mostly: images are base64 text).
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+#: A magic of a notebook saved as a script: a get_ipython() call at the start of a line.
+_SAVED_NOTEBOOK = re.compile(rb"^get_ipython\(\)", re.MULTILINE)
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -33,21 +38,46 @@ class NotebookError(ValueError):
 def extract(path: Path) -> tuple[str, list[str]]:
     """The module that loads the definitions of the notebook's code cells, and notes for the
     student (cells skipped for a syntax error, statements dropped)."""
+    return _module(path.name, _code_cells(path))
+
+
+def from_script(path: Path) -> tuple[str, list[str]] | None:
+    """A notebook saved as a Python script (Jupyter's or Colab's "Download .py": its magics
+    became ``get_ipython()`` calls, at the top level, among the notebook's demos and training
+    loops) graded as the notebook would be: the module and notes of :func:`extract`, the whole
+    script as one cell. None for any other file, or one that does not parse (it is imported as
+    it is, and its error reported)."""
+    data = path.read_bytes()
+    if len(data) > MAX_NOTEBOOK_BYTES or not _SAVED_NOTEBOOK.search(data):
+        return None
+    try:
+        source = importlib.util.decode_source(data)
+        ast.parse(source)
+    except (SyntaxError, UnicodeDecodeError, ValueError):
+        return None
+    return _module(path.name, [(1, source)])
+
+
+def _module(name: str, cells: list[tuple[int, str]]) -> tuple[str, list[str]]:
+    """The module that loads the definitions of ``cells`` ((number, source) each) of the file
+    ``name``, and the notes for the student."""
     statements: list[tuple[int, int, str, list[str], list[str], str]] = []
     notes: list[str] = []
     dropped = 0
     parsed = []
-    for number, source in _code_cells(path):
+    for number, source in cells:
         try:
             parsed.append((number, source, ast.parse(source)))
         except SyntaxError as exc:
-            notes.append(f"{path.name}: cell {number} has a syntax error on line {exc.lineno} "
+            notes.append(f"{name}: cell {number} has a syntax error on line {exc.lineno} "
                          f"({exc.msg}) and was skipped.")  # fmt: skip
-    bound = _bound_names([node for _, _, tree in parsed for node in tree.body])
+    nodes = [node for _, _, tree in parsed for node in tree.body]
+    imported = {name for node in nodes if _kind(node, set()) == "import" for name in _binds(node)}
+    bound = _bound_names(nodes, imported)
     for number, source, tree in parsed:
         lines = source.splitlines()
         for node in tree.body:
-            kind = _kind(node, bound)
+            kind = _kind(node, bound, imported)
             if kind is None:
                 dropped += not _is_docstring(node)
                 continue
@@ -57,13 +87,13 @@ def extract(path: Path) -> tuple[str, list[str]]:
             text = "\n".join(lines[start - 1 : node.end_lineno])
             statements.append((number, start, kind, _binds(node), _modules(node), text))
     if dropped:
-        notes.append(f"{path.name}: {dropped} top-level statement{'s' * (dropped > 1)} other "
+        notes.append(f"{name}: {dropped} top-level statement{'s' * (dropped > 1)} other "
                      "than imports and definitions were not run.")  # fmt: skip
     entries = "".join(f"    {statement!r},\n" for statement in statements)
     module = (
-        f'"""The definitions of {path.name}, loaded one by one by the grader."""\n\n'
+        f'"""The definitions of {name}, loaded one by one by the grader."""\n\n'
         "from grader.notebook_loader import load as _grader_load_notebook\n\n"
-        f"_grader_load_notebook(globals(), {path.name!r}, [\n{entries}])\n"
+        f"_grader_load_notebook(globals(), {name!r}, [\n{entries}])\n"
         "del _grader_load_notebook\n"
     )
     return module, notes
@@ -113,8 +143,9 @@ def _text(source: Any) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
 
-def _kind(node: ast.stmt, bound: set[str]) -> str | None:
-    """How the loader treats a top-level statement, or None to drop it."""
+def _kind(node: ast.stmt, bound: set[str], imported: set[str] | None = None) -> str | None:
+    """How the loader treats a top-level statement, or None to drop it; ``imported``: the
+    names the notebook's imports bind."""
     if isinstance(node, ast.ImportFrom) and node.module == "__future__":
         return "future"  # a compiler flag of its own cell only: nothing to keep
     if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
@@ -123,15 +154,17 @@ def _kind(node: ast.stmt, bound: set[str]) -> str | None:
         return "import"
     if isinstance(node, _DEFINITIONS) or _is_constant(node) or _is_alias(node, bound):
         return "definition"
+    if _is_library_value(node, imported or set()):
+        return "definition"
     return None
 
 
-def _bound_names(nodes: list[ast.stmt]) -> set[str]:
+def _bound_names(nodes: list[ast.stmt], imported: set[str]) -> set[str]:
     """Names bound by the statements that are kept: imports, definitions, constants, and
     aliases of those (repeated, for aliases of aliases)."""
     bound: set[str] = set()
     while True:
-        kept = [n for n in nodes if _kind(n, bound) not in (None, "future")]
+        kept = [n for n in nodes if _kind(n, bound, imported) not in (None, "future")]
         more = {name for node in kept for name in _binds(node)}
         if more <= bound:
             return bound
@@ -196,6 +229,22 @@ def _is_alias(node: ast.stmt, bound: set[str]) -> bool:
         if isinstance(target, ast.Attribute) and _root_name(target) in bound:
             value = node.value
     return value is not None and _root_name(value) in bound
+
+
+def _is_library_value(node: ast.stmt, imported: set[str]) -> bool:
+    """``NAME = library.function(<literals>)``, where ``library`` is imported: a value a
+    definition may use, made by library code from constants (``namedtuple("Cache", "x w")``,
+    ``np.linspace(0, 1, 5)``); never a call of the notebook's own functions (a training run)."""
+    value = _assigned_value(node)
+    if not isinstance(value, ast.Call) or _root_name(value.func) not in imported:
+        return False
+    arguments = [*value.args, *(k.value for k in value.keywords)]
+    try:
+        for argument in arguments:
+            ast.literal_eval(argument)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def _root_name(expression: ast.expr) -> str | None:

@@ -67,6 +67,7 @@ def stage(submission: Path, expected: tuple[str, ...], workdir: Path) -> StagedS
             staged.missing.append(name)
             continue
         shutil.copyfile(path, staged.folder / name)
+        _saved_notebook(staged.folder / name, staged)
     notebooks = [p for p in files if p.suffix == ".ipynb" and not p.is_symlink()]
     if staged.missing and len(notebooks) == 1:
         _from_notebook(notebooks[0], staged)
@@ -87,6 +88,20 @@ def _from_notebook(path: Path, staged: StagedSubmission) -> None:
     staged.notes.append(f"Graded the definitions in {path.name}.")
     staged.notes.extend(notes)
     staged.missing = []
+
+
+def _saved_notebook(path: Path, staged: StagedSubmission) -> None:
+    """A notebook saved as a script stands in for its file as the notebook would: its
+    definitions, not its demos and training loops (nor the magics that fail outside Jupyter)."""
+    converted = notebook.from_script(path)
+    if converted is None:
+        return
+    source, notes = converted
+    path.write_text(source, encoding="utf-8")
+    staged.notes.append(f"{path.name} looks like a notebook saved as a script (it calls "
+                        "get_ipython()): its imports and definitions were graded, as a "
+                        "notebook's are.")  # fmt: skip
+    staged.notes.extend(notes)
 
 
 def _files(source: Path) -> list[Path]:

@@ -45,7 +45,7 @@ def test_extract_keeps_aliases_of_what_the_notebook_defines_or_imports(tmp_path)
     path = write_notebook(
         tmp_path / "a1.ipynb",
         "from __future__ import print_function\nimport numpy as np\nfrom numpy import linalg\n"
-        "EPS: float = 1e-8",
+        "from collections import namedtuple\nEPS: float = 1e-8",
         "def batchnorm_backward(dout, cache):\n    return dout\n\n"
         "batchnorm_backward_alt = batchnorm_backward\nnorm = linalg.norm\nfmax = np.fmax",
         "class Activations:\n    @staticmethod\n    def relu(x):\n        return x\n\n"
@@ -53,6 +53,8 @@ def test_extract_keeps_aliases_of_what_the_notebook_defines_or_imports(tmp_path)
         "def tanh(self, x):\n    return -x\n\nActivations.tanh = tanh\n"
         "Activations.sigmoid = undefined_name\nundefined_name.attr = tanh",
         "model = make_model()\nalias_of_dropped = model\nstray = undefined_name.attr",
+        "Cache = namedtuple('Cache', 'x w')\ngrid = np.linspace(0, 1, 3)\n"
+        "not_from_literals = np.array(model)",
     )
     source, notes = extract(path)
     namespace: dict = {}
@@ -63,10 +65,28 @@ def test_extract_keeps_aliases_of_what_the_notebook_defines_or_imports(tmp_path)
     assert namespace["norm"]([3.0, 4.0]) == 5.0
     assert namespace["Activations"]().tanh(2) == -2  # a method added in a later cell
     assert not hasattr(namespace["Activations"], "sigmoid")
-    for name in ("model", "alias_of_dropped", "stray", "print_function"):
+    assert namespace["Cache"](1, 2).w == 2 and list(namespace["grid"]) == [0.0, 0.5, 1.0]
+    for name in ("model", "alias_of_dropped", "stray", "print_function", "not_from_literals"):
         assert name not in namespace
-    assert notes == ["a1.ipynb: 5 top-level statements other than imports and definitions were "
+    assert notes == ["a1.ipynb: 6 top-level statements other than imports and definitions were "
                      "not run."]  # fmt: skip
+
+
+def test_a_notebook_saved_as_a_script_is_graded_as_the_notebook(solution_copy, reference_totals):
+    """Jupyter's and Colab's "Download .py": magics became get_ipython() calls among the
+    notebook's demos and loops, which would fail or hang as a file's top level."""
+    folder = solution_copy()
+    layers = folder / "layers.py"
+    layers.write_text("#!/usr/bin/env python\n# coding: utf-8\n\n# In[1]:\n\n"
+                      "get_ipython().run_line_magic('matplotlib', 'inline')\n"
+                      "get_ipython().system('pip install numpy')\n" + layers.read_text()
+                      + "\n\n# In[2]:\n\nwhile True:\n    pass\n")  # fmt: skip
+    results = graded(folder)
+    assert lost(results, reference_totals) == set()
+    assert results["output"].startswith(
+        "layers.py looks like a notebook saved as a script (it calls get_ipython()): its imports "
+        "and definitions were graded, as a notebook's are."
+    ), results["output"]
 
 
 def test_an_alias_of_a_defined_function_is_graded(tmp_path, reference_totals):
