@@ -345,9 +345,10 @@ class WorkerProcess:
 
     def forget_import_failures(self) -> None:
         """Import files anew: called where nothing of earlier tests may reach later ones (a
-        visible test after hidden ones), since an import's failure message is student code's
-        and could tell what it saw."""
+        visible test after hidden ones), since an import's failure message (or its time-out)
+        is student code's and could tell what it saw."""
         self._import_failures.clear()
+        self._import_timeouts.clear()  # that one timed out is a bit of what a hidden test saw
 
     def _refuse_slow_import(self, module: str, limit: TimeLimit) -> None:
         """Fail at once a call whose file's import ran out of time, not cut short, under a
@@ -475,14 +476,20 @@ class WorkerProcess:
     def _kill_workers(self, deadline: float | None = None) -> None:
         """Kill every process of student code: as root, every process of the grading's uid;
         otherwise every process under the fork server (a subreaper: orphans come back to it)
-        but the PID namespace's first process."""
+        but the grading's PID namespace's first process: the fork server's own child, first in
+        its namespace (student code's may start namespaces of their own, whose first process it
+        is too, but under a worker)."""
         deadline = deadline or self._kill_deadline()
         if self.user.drops_privileges:
             self.user.kill_all(deadline)
         elif self._zygote is not None:
             server = self._zygote.pid
-            kill_until_gone(lambda pid, status, tree: _under(server, pid, tree)
-                            and status.get("NSpid", (0,))[-1] != 1, deadline)  # fmt: skip
+
+            def doomed(pid: int, status: dict[str, Any], tree: dict[int, int]) -> bool:
+                first = tree.get(pid) == server and status.get("NSpid", (0,))[-1] == 1
+                return _under(server, pid, tree) and not first
+
+            kill_until_gone(doomed, deadline)
 
     def _kill_deadline(self) -> float:
         """When killing student processes and collecting the worker's status must be done:
