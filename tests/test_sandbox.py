@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import subprocess
@@ -68,6 +69,13 @@ def vanish():
     import os
     print("goodbye from the student")
     os._exit(3)
+
+def keyring_of_its_user():
+    import ctypes, platform
+    number = {"x86_64": 250, "aarch64": 219}[platform.machine()]  # keyctl
+    libc = ctypes.CDLL(None, use_errno=True)
+    found = libc.syscall(number, 0, ctypes.c_long(-4), 1)  # KEYCTL_GET_KEYRING_ID, creating it
+    return found, ctypes.get_errno()
 
 def end_the_process_later():
     import os, threading
@@ -373,6 +381,15 @@ def test_an_import_that_failed_after_earlier_calls_is_tried_again(student, tmp_p
         student.extra.f()
     student._sandbox.begin_test()
     assert student.extra.f() == 1
+
+
+def test_the_kernels_keyrings_are_refused_to_student_code(student):
+    """A key outlives its worker, and its owner can lock a keyring against being emptied."""
+    from grader.sandbox import syscalls
+
+    if syscalls._LIBRARY is None:
+        pytest.skip("no libseccomp here: the keyrings are emptied at clean-up instead")
+    assert tuple(student.layers.keyring_of_its_user()) == (-1, errno.EPERM)
 
 
 def test_memory_limit_fails_the_call_not_the_grader(student):

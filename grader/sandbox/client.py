@@ -122,6 +122,8 @@ class WorkerProcess:
         self._pid: int | None = None
         #: File systems the last worker could not make read-only (enter_worker_namespaces).
         self.left_writable: list[str] = []
+        #: Whether the last worker refused the kernel's keyrings to student code (seccomp).
+        self.keyrings_refused = False
         self._zygote: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
         self._output: OutputCapture | None = None
@@ -179,6 +181,7 @@ class WorkerProcess:
             raise SandboxUserError(_unreachable_message(self.user, ready["unreadable"]))
         # Said before any student code ran: the worker's own word.
         self.left_writable = [str(p) for p in ready.get("writable") or [] if isinstance(p, str)]
+        self.keyrings_refused = ready.get("keyrings_refused") is True
 
     def _answer(self, deadline: float) -> bytes:
         """The fork server's answer, waited for no later than ``deadline``."""

@@ -76,7 +76,11 @@ class Sandbox:
     def isolation_report(self) -> list[str]:
         """For staff: what isolates student code here, and which staff files it can read."""
         hidden = [str(path) for path in self._worker.hide if path not in self._denied]
-        return self.isolation.report(hidden, self._worker.left_writable)
+        report = self.isolation.report(hidden, self._worker.left_writable)
+        if self._worker.keyrings_refused:
+            return [*report, "kernel keyrings refused to student code (seccomp)"]
+        return [*report, "kernel keyrings open to student code (no libseccomp or seccomp here): "
+                "emptied at each clean-up where the grader runs as root"]  # fmt: skip
 
     def check_start(self) -> None:
         """Start the worker once before grading (it imports no student code yet), so that a

@@ -354,11 +354,12 @@ def _syntax_context(exc: SyntaxError) -> str:
 
 
 def serve(
-    worker: StudentCode, read_fd: int, write_fd: int, status: dict[str, list[str]] | None = None
+    worker: StudentCode, read_fd: int, write_fd: int, status: dict[str, Any] | None = None
 ) -> None:
     """Answer requests until the grader closes the pipe. The first reply says the worker is
     ready, and ``status``: which folders of the grader's Python its user cannot read
-    (``unreadable``), which file systems it can write that should be read-only (``writable``)."""
+    (``unreadable``), which file systems it can write that should be read-only (``writable``),
+    whether the kernel's keyrings are refused to it (``keyrings_refused``)."""
     ready = {"ok": True, "ready": True, **(status or {})}
     channel.send(write_fd, codec.encode(ready))
     handlers = {"objective": worker.objective, "import": worker.load, **handles.requests(worker)}
@@ -393,7 +394,7 @@ def _failure(failure: Failure) -> bytes:
     return codec.encode({"ok": False, "kind": failure.kind, "message": message, "details": details})
 
 
-def main(argv: list[str], status: dict[str, list[str]] | None = None) -> None:
+def main(argv: list[str], status: dict[str, Any] | None = None) -> None:
     submission, read_fd, write_fd, memory_mb, hints, *modules = argv
     path = Path(submission).resolve()
     sys.path.insert(0, str(path))

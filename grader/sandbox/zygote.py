@@ -29,7 +29,7 @@ import sys
 import traceback
 from typing import Any
 
-from grader.sandbox import isolation, keyrings
+from grader.sandbox import isolation, keyrings, syscalls
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.user import SandboxUser
 
@@ -94,6 +94,7 @@ def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any
         elif plan.user_ns:
             isolation.drop_capabilities()
         keyrings.fresh_keyrings()  # nothing an earlier worker kept there, nothing of the grader's
+        refused = syscalls.refuse_keyrings()  # and none of them for student code
         isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)  # after: a new uid clears it
         os.closerange(3, min(read_fd, write_fd))
         os.closerange(max(read_fd, write_fd) + 1, 1 << 16)
@@ -106,7 +107,8 @@ def _become_worker(control: socket.socket, fds: list[int], config: dict[str, Any
         config.clear()
         from grader.sandbox import worker
 
-        worker.main(argv, {"unreadable": unreadable, "writable": writable})
+        worker.main(argv, {"unreadable": unreadable, "writable": writable,
+                           "keyrings_refused": refused})  # fmt: skip
     except BaseException:  # the grader's fault, or this machine's: shown to staff
         traceback.print_exc()
         os._exit(1)
