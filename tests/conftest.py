@@ -67,6 +67,18 @@ def student_in(folder: Path, modules: dict[str, str], limits: Limits) -> Iterato
         sandbox.close()
 
 
+def with_dependents(name: str, functions: frozenset[str], results: dict[str, Any]) -> set[str]:
+    """``functions`` of assignment ``name``, plus the tests that depend on one of them that
+    failed a visible test: a visible dependent test (a training run) runs after its functions'
+    visible tests and before any hidden one, and is graded on those."""
+    failed = {
+        t["name"].split(":", 1)[0] for t in results["tests"]
+        if t.get("visibility", "visible") == "visible" and t["score"] < t["max_score"]
+    } & set(functions)  # fmt: skip
+    tests = assignment.find(name).tests
+    return set(functions) | {key for key, s in tests.items() if set(s.depends_on) & failed}
+
+
 def by_group(results: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """(score, max_score) summed per graded function (text before ':' in the test name)."""
     totals: dict[str, tuple[float, float]] = {}

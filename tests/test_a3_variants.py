@@ -4,11 +4,9 @@ submissions written differently from the reference keep every point."""
 from __future__ import annotations
 
 import pytest
-from conftest import by_group, graded, lost_points
+from conftest import by_group, graded, lost_points, with_dependents
 from fixtures.a1_variants import Variant
 from fixtures.a3_variants import BUGGY, CORRECT, SOLUTION
-
-from grader import assignment
 
 CLASSES = {"Linear", "ReLU", "Sigmoid", "Conv2D", "MaxPooling", "SoftmaxCrossEntropy",
            "Sequential", "SGD", "Adam"}  # fmt: skip
@@ -21,12 +19,6 @@ def reference_totals():
     return by_group(graded(SOLUTION, "a3"))
 
 
-def with_dependents(classes: frozenset[str]) -> set[str]:
-    """The classes, plus the tests that need one of them (the training test)."""
-    tests = assignment.find("a3").tests
-    return set(classes) | {key for key, s in tests.items() if set(s.depends_on) & classes}
-
-
 def test_every_class_has_buggy_variants():
     covered = [c for variant in BUGGY for c in variant.affects]
     assert set(covered) == CLASSES
@@ -36,9 +28,9 @@ def test_every_class_has_buggy_variants():
 @pytest.mark.parametrize("variant", BUGGY, ids=[v.name for v in BUGGY])
 def test_buggy_variant_loses_points_on_its_class_only(variant: Variant, tmp_path,
                                                       reference_totals):  # fmt: skip
-    lost, failed = lost_points(graded(variant.write(tmp_path / "submission"), "a3"),
-                               reference_totals)  # fmt: skip
-    assert lost == with_dependents(variant.affects), failed
+    results = graded(variant.write(tmp_path / "submission"), "a3")
+    lost, failed = lost_points(results, reference_totals)
+    assert lost == with_dependents("a3", variant.affects, results), failed
     assert any(variant.says in output for _, output in failed), (variant.says, failed)
 
 

@@ -1,9 +1,11 @@
 """Which tests run, in what order, and which are not graded: the pytest plugin that schedules
 a grading run beside the one that collects its outcomes (grader.reporting.plugin).
 
-Tests that depend on graded functions (``depends_on``: a training run) go last and are not
-graded when one of those functions failed its own tests; no test starts once the run's time
-budget is spent; a student's self-check runs the visible tests only.
+Visible tests run before hidden ones; among each, tests that depend on graded functions
+(``depends_on``: a training run) run after the others and are not graded when one of those
+functions failed its own tests (so far: a visible one, its functions' visible tests); no test
+starts once the run's time budget is spent; a student's self-check runs the visible tests
+only.
 """
 
 from __future__ import annotations
@@ -59,15 +61,16 @@ class Scheduler:
         return ()
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        # Tests that depend on graded functions (training runs) go last, after those functions:
-        # the order of the results.
+        # Tests that depend on graded functions (training runs) come last in the results, after
+        # those functions.
         items.sort(key=lambda item: bool(self.dependencies(self.meta[item.nodeid])))
         self.report_order = {item.nodeid: index for index, item in enumerate(items)}
-        # Within that, visible tests run before hidden ones: a visible test after a hidden one
-        # needs a fresh worker (nothing of a hidden test's inputs may reach what a visible test
-        # shows), and starting one for each such turn was a good part of a grade's time.
-        items.sort(key=lambda item: (bool(self.dependencies(self.meta[item.nodeid])),
-                                     not self._visible(self.meta[item.nodeid])))  # fmt: skip
+        # Visible tests run before hidden ones, those that depend on graded functions too: no
+        # visible test ever follows a hidden one, so nothing a hidden test saw can reach what a
+        # visible one shows, through any channel (a page cache timed bit by bit included); a
+        # visible dependent test is graded on its functions' visible tests.
+        items.sort(key=lambda item: (not self._visible(self.meta[item.nodeid]),
+                                     bool(self.dependencies(self.meta[item.nodeid]))))  # fmt: skip
         if self.only_visible:
             metas = [self.meta[item.nodeid] for item in items]
             shown = [self._visible(meta) and meta.nodeid not in self.withheld for meta in metas]
