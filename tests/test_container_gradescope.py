@@ -117,9 +117,11 @@ class Zip:
         self.image = done.stdout.split()[-1]
 
     def emulate(self, *args: str | Path) -> subprocess.CompletedProcess[str]:
+        # In the zip's folder: conmon writes a file named "oom" into its working folder when
+        # the kernel's OOM killer stops a container (the memory bomb below), not the checkout.
         return subprocess.run(
             [str(DOCKER / "gradescope-emulate.sh"), str(self.path), *map(str, args)],
-            env=self.env, capture_output=True, text=True, timeout=1800,
+            env=self.env, capture_output=True, text=True, timeout=1800, cwd=self.path.parent,
         )  # fmt: skip
 
     def grade(self, submission: Path, tmp: Path, metadata: dict | None = None):
