@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from grader.sandbox.course_imports import _Absolute
+from grader.sandbox.submission_modules import _Absolute
 
 MODULES = {"layers", "optim"}
 

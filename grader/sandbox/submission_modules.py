@@ -1,11 +1,17 @@
-"""Submission files import each other as CS231n's code does: ``from .layers import x`` and
-``from cs231n.layers import x`` (the files of the course's package) name the submission's own
-``layers.py`` here, where each file is a module of its own, outside any package.
+"""How the worker loads the submission's own modules (only those the assignment names), with a
+finder on its ``sys.meta_path``, from source:
 
-A finder on the worker's ``sys.meta_path`` loads the submission's modules (only those the
-assignment names) from source, with such imports made absolute: ``from layers import x``.
-Nothing else changes: a relative import of a file the assignment does not have, or of
-``cs231n.data_utils``, fails as it would, with the grader's hint. Runs in the worker only.
+- CS231n's imports between its files, ``from .layers import x`` and ``from cs231n.layers import
+  x`` (the files of the course's package), are made absolute, ``from layers import x``: here
+  each file is a module of its own, outside any package. A relative import of a file the
+  assignment does not have, or of ``cs231n.data_utils``, fails as it would, with the grader's
+  hint.
+- A syntax error inside a top-level definition costs that definition only
+  (grader.sandbox.salvage): the file is loaded without it, and the finder's ``broken`` says
+  which definitions were left out and why, for the calls that need them. If the file does not
+  load without them (its top level uses one), the syntax error is raised, as it would be.
+
+Runs in the worker only.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
 from types import CodeType, ModuleType
+
+from grader.sandbox import salvage
 
 #: The package CS231n's files live in.
 COURSE_PACKAGE = "cs231n"
@@ -35,6 +43,8 @@ class SubmissionFinder(importlib.abc.MetaPathFinder):
 
     def __init__(self, folder: Path, modules: set[str]) -> None:
         self.folder, self.modules = folder, modules
+        #: Per module loaded without some of its definitions, the syntax error of each.
+        self.broken: dict[str, dict[str, SyntaxError]] = {}
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
@@ -42,14 +52,16 @@ class SubmissionFinder(importlib.abc.MetaPathFinder):
         file = self.folder / f"{fullname}.py"
         if fullname not in self.modules or not file.is_file():
             return None
-        loader = _Loader(fullname, str(file), self.modules)
+        loader = _Loader(fullname, str(file), self)
         return importlib.util.spec_from_file_location(fullname, file, loader=loader)
 
 
 class _Loader(importlib.machinery.SourceFileLoader):
-    def __init__(self, fullname: str, path: str, modules: set[str]) -> None:
+    def __init__(self, fullname: str, path: str, finder: SubmissionFinder) -> None:
         super().__init__(fullname, path)
-        self.modules = modules
+        self.finder = finder
+        #: The file's syntax error, and its definitions left out for it, when it was mended.
+        self.mended: tuple[SyntaxError, dict[str, SyntaxError]] | None = None
 
     def path_stats(self, path: str) -> dict[str, float]:
         raise OSError("no bytecode cache: the source is compiled with its imports rewritten")
@@ -57,7 +69,33 @@ class _Loader(importlib.machinery.SourceFileLoader):
     def source_to_code(  # type: ignore[override]
         self, data: bytes, path: str, *, _optimize: int = -1
     ) -> CodeType:
-        return compile_submission(data, path, self.modules)
+        modules = self.finder.modules
+        try:
+            return compile_submission(data, path, modules)
+        except SyntaxError as error:
+            try:
+                text = importlib.util.decode_source(data)
+            except (SyntaxError, UnicodeDecodeError):  # not text Python can read
+                raise error from None
+            mended = salvage.without_broken_definitions(text, path)
+            if mended is None:
+                raise error
+            source, broken = mended
+            self.mended = error, broken
+            return compile_submission(source, path, modules)
+
+    def exec_module(self, module: ModuleType) -> None:
+        try:
+            super().exec_module(module)
+        except BaseException:
+            if self.mended is not None:  # it does not load without them: the error to fix
+                raise self.mended[0] from None
+            raise
+        if self.mended is not None:
+            self.finder.broken[self.name] = {
+                name: error for name, error in self.mended[1].items()
+                if getattr(module, name, None) is None  # not defined again, further down
+            }  # fmt: skip
 
 
 class _Absolute(ast.NodeTransformer):

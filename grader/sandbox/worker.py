@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from grader.reporting.caps import cap
-from grader.sandbox import channel, codec, course_imports, handles
+from grader.sandbox import channel, codec, handles
+from grader.sandbox.submission_modules import SubmissionFinder
 
 
 class Failure(Exception):
@@ -44,9 +45,8 @@ class StudentCode:
         self.memory_mb = memory_mb
         self.hints = hints or {}
         self.objects: dict[int, Any] = {}
-        #: Per module, its definitions left out for a syntax error: the message and details of
-        #: the failure each gives.
-        self.broken: dict[str, dict[str, tuple[str, str]]] = {}
+        #: Loads the submission's modules (installed on sys.meta_path by main).
+        self.finder = SubmissionFinder(submission, self.allowed)
         #: Marks this process's handles: one held from a replaced worker is refused, not misread.
         self.token = os.urandom(6).hex()  # secrets.token_hex's bytes, without its imports
 
@@ -98,16 +98,10 @@ class StudentCode:
                     f"{filename} is not UTF-8 text (a byte on {where} is not valid "
                     "UTF-8): save it with UTF-8 encoding",
                 ) from None
-            try:
-                mended = self._without_broken_definitions(name, exc)
-            except BaseException as other:
-                raise self._import_failure(name, other) from None
-            if mended is None:
-                raise Failure(
-                    "import_failed", f"{filename} has a syntax error on {where}: {exc.msg}",
-                    _syntax_context(exc),
-                ) from None  # fmt: skip
-            return mended
+            raise Failure(
+                "import_failed", f"{filename} has a syntax error on {where}: {exc.msg}",
+                _syntax_context(exc),
+            ) from None  # fmt: skip
         except BaseException as exc:
             raise self._import_failure(name, exc) from None
 
@@ -126,42 +120,6 @@ class StudentCode:
             self.student_traceback(exc),
         )
 
-    def _without_broken_definitions(self, name: str, error: SyntaxError) -> Any:
-        """The module ``name`` imported without its top-level definitions that have a syntax
-        error (grader.sandbox.salvage), each of which then fails the calls that need it; None
-        when ``error`` is elsewhere, or when the file does not import without them (its top
-        level calls one, or a class derives from one): the syntax error is the thing to fix."""
-        from importlib.util import decode_source, module_from_spec, spec_from_file_location
-
-        from grader.sandbox import salvage
-
-        path = self.submission / f"{name}.py"
-        if error.filename is None or Path(error.filename).name != path.name:
-            return None  # in a file this one imports
-        mended = salvage.without_broken_definitions(decode_source(path.read_bytes()), str(path))
-        if mended is None:
-            return None
-        source, broken = mended
-        spec = spec_from_file_location(name, path)
-        assert spec is not None
-        module = module_from_spec(spec)
-        sys.modules[name] = module
-        try:
-            code = course_imports.compile_submission(source, str(path), self.allowed)
-            exec(code, module.__dict__)
-        except BaseException:
-            sys.modules.pop(name, None)
-            return None
-        self.broken[name] = {
-            definition: (
-                f"{path.name} has a syntax error on line {exc.lineno}, in {definition}: "
-                f"{exc.msg} (the rest of {path.name} was graded)", _syntax_context(exc),
-            )
-            for definition, exc in broken.items()
-            if getattr(module, definition, None) is None  # not defined again, further down
-        }  # fmt: skip
-        return module
-
     def _import_out_of_memory(self, filename: str, exc: BaseException) -> str:
         """What to do when a file's import ran out of memory: most often a large library (torch)
         imported by a file of an assignment that does not use it."""
@@ -179,13 +137,13 @@ class StudentCode:
 
     def function(self, module_name: str, function_name: str) -> Any:
         module = self.module(module_name)
-        broken = self.broken.get(module_name, {}).get(function_name)
-        if broken is not None:
-            raise Failure("file", *broken)
+        broken = self.finder.broken.get(module_name, {})
+        if function_name in broken:
+            raise Failure("file", *_left_out(module_name, function_name, broken[function_name]))
         function = getattr(module, function_name, None)
         if not callable(function):
-            left_out = next(iter(self.broken.get(module_name, {}).values()), None)
-            because = f"; {left_out[0]}" if left_out else ""  # a definition of it, misspelt?
+            left_out = next(iter(broken.items()), None)  # a definition of it, misspelt?
+            because = f"; {_left_out(module_name, *left_out)[0]}" if left_out else ""
             raise Failure(
                 "missing_function",
                 f"{module_name}.py does not define a function {function_name}{because}",
@@ -313,7 +271,7 @@ def _source(frame: traceback.FrameSummary) -> str:
 def _import_hint(exc: BaseException, modules: set[str], raised_here: bool) -> str:
     """What to change when an import fails for how the grader imports a submission: each file
     a module of its own, outside any package (CS231n's ``from .layers`` and ``from
-    cs231n.layers`` find the assignment's own files, grader.sandbox.course_imports, and no
+    cs231n.layers`` find the assignment's own files, grader.sandbox.submission_modules, and no
     other), with the assignment's libraries only, and plain Python (a notebook saved as a
     script calls ``get_ipython()`` for each of its magics)."""
     try:
@@ -336,6 +294,13 @@ def _import_hint(exc: BaseException, modules: set[str], raised_here: bool) -> st
                 "remove that import, or copy what you use of it into the file")  # fmt: skip
     except BaseException:  # a student's exception whose text or name misbehaves
         return ""
+
+
+def _left_out(module: str, definition: str, error: SyntaxError) -> tuple[str, str]:
+    """The message and details of a call to a definition left out for its syntax error."""
+    message = (f"{module}.py has a syntax error on line {error.lineno}, in {definition}: "
+               f"{error.msg} (the rest of {module}.py was graded)")  # fmt: skip
+    return message, _syntax_context(error)
 
 
 def _describe(exc: BaseException) -> str:
@@ -398,6 +363,6 @@ def main(argv: list[str], status: dict[str, Any] | None = None) -> None:
     submission, read_fd, write_fd, memory_mb, hints, *modules = argv
     path = Path(submission).resolve()
     sys.path.insert(0, str(path))
-    sys.meta_path.insert(0, course_imports.SubmissionFinder(path, set(modules)))
     worker = StudentCode(path, modules, int(memory_mb), json.loads(hints))
+    sys.meta_path.insert(0, worker.finder)
     serve(worker, int(read_fd), int(write_fd), status)
