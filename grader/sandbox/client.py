@@ -446,13 +446,14 @@ class WorkerProcess:
             how = f"exited with status {code}"
         else:
             how = "ended"
-        message = f"the process running your code {how} during {what}"
         if idle and self._answered:
             message = (f"the process running your code {how} between two calls, after "
                        f"{self._answered} finished and before {what}: code that a call left "
                        "running (a thread, a timer, a child process) ended it")  # fmt: skip
         elif idle:  # no code of the student's had run in it
             message = f"the process for your code {how} before {what}, before any of it ran"
+        else:
+            message = f"the process running your code {how} during {what}"
         printed = self.printed().strip()
         killed_for_a_limit = code is not None and -code in _LIMIT_SIGNALS
         if self.limits.memory_mb and not killed_for_a_limit and _MEMORY_GONE.search(printed[-300:]):
